@@ -1,0 +1,1 @@
+"""Admin for download presets (the partner catalog)."""

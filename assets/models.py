@@ -1,0 +1,243 @@
+"""The catalog: a mirror of the brand's Cloudinary assets and their taxonomy.
+
+Cloudinary is the system of record for media; these rows mirror what the
+portal needs to search, approve, publish and audit. Who may *see* an asset is
+decided in communities (Asset.objects.visible_to), never here.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class TaxonomyTerm(models.Model):
+    """Common shape of product lines, campaigns, markets and kinds.
+
+    Rows are created on the fly by the sync when Cloudinary names a value the
+    portal has not seen (`auto_created`), for the content team to tidy.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    auto_created = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductLine(TaxonomyTerm):
+    """A family of products, e.g. Trail Series."""
+
+
+class Campaign(TaxonomyTerm):
+    """A marketing campaign; launch kits must be complete by its launch date."""
+
+    launch_date = models.DateField(null=True, blank=True)
+
+
+class Market(TaxonomyTerm):
+    """A market: a country or region with its language (e.g. de: Germany, de-DE)."""
+
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47, e.g. de-DE")
+
+
+class AssetKind(TaxonomyTerm):
+    """What an asset is for partners: product shot, banner, spec sheet, packaging, ..."""
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class AssetQuerySet(models.QuerySet):
+    def live(self):
+        """Not retired."""
+        return self.filter(retired=False)
+
+    def approved(self):
+        return self.filter(approval_state=ApprovalState.APPROVED, retired=False)
+
+    def visible_to(self, user):
+        """The only way partner-facing code gets assets (see communities.visibility)."""
+        from communities.visibility import visible_assets
+
+        return visible_assets(self, user)
+
+
+class Asset(models.Model):
+    """One Cloudinary asset, identified by its immutable asset_id."""
+
+    asset_id = models.CharField(max_length=64, unique=True)
+    public_id = models.CharField(max_length=500)
+    resource_type = models.CharField(max_length=10, default="image")
+    delivery_type = models.CharField(max_length=20, default="upload")
+    asset_folder = models.CharField(max_length=500, blank=True)
+
+    title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    kind = models.ForeignKey(AssetKind, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="assets")
+    format = models.CharField(max_length=20, blank=True)
+    bytes = models.BigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="seconds, for video")
+    pages = models.PositiveIntegerField(null=True, blank=True, help_text="for documents")
+    locale = models.CharField(max_length=35, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    product_line = models.ForeignKey(ProductLine, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="assets")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assets")
+    markets = models.ManyToManyField(Market, blank=True, related_name="assets")
+
+    approval_state = models.CharField(max_length=10, choices=ApprovalState.choices,
+                                      default=ApprovalState.PENDING, db_index=True)
+    approval_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    approval_at = models.DateTimeField(null=True, blank=True)
+    approval_reason = models.TextField(blank=True)
+    # The moderation status Cloudinary should have; cleared once pushed.
+    moderation_push_pending = models.BooleanField(default=False)
+
+    retired = models.BooleanField(default=False, db_index=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    current_version = models.ForeignKey("AssetVersion", null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    version = models.BigIntegerField(default=0, help_text="Cloudinary's current version number")
+    cloudinary_created_at = models.DateTimeField(null=True, blank=True)
+    cloudinary_updated_at = models.DateTimeField(null=True, blank=True)
+    # A flat text of title, description, tags, taxonomy names and public id for search.
+    search_document = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource_type", "delivery_type", "public_id"],
+                condition=Q(retired=False),
+                name="asset_live_public_id_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["approval_state", "retired", "-updated_at"]),
+            models.Index(fields=["public_id"]),
+        ]
+        permissions = [
+            ("approve_asset", "Can approve or reject assets"),
+            ("publish_asset", "Can publish assets to communities"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.public_id
+
+    @property
+    def orientation(self) -> str:
+        if not self.width or not self.height:
+            return ""
+        if self.width == self.height:
+            return "square"
+        return "landscape" if self.width > self.height else "portrait"
+
+
+class AssetVersion(models.Model):
+    """Every version of an asset the portal has seen (Cloudinary bumps it on overwrite)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    version = models.BigIntegerField()
+    bytes = models.BigIntegerField(default=0)
+    etag = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(help_text="when Cloudinary created this version")
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "version"], name="asset_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset.public_id} v{self.version}"
+
+
+class DownloadPreset(models.Model):
+    """A named way to download an asset (size, format), managed by the content team."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    transformation = models.CharField(max_length=300, blank=True,
+                                      help_text="Cloudinary transformation, e.g. c_limit,w_1920")
+    format = models.CharField(max_length=10, blank=True, help_text="empty: the original format")
+    kinds = models.ManyToManyField(AssetKind, blank=True,
+                                   help_text="empty: offered for every kind")
+    resource_types = models.JSONField(default=list, blank=True,
+                                      help_text='e.g. ["image"]; empty: all')
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SyncRun(models.Model):
+    """One run of the Cloudinary sync: its progress, cursor checkpoint and outcome."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full"
+        DELTA = "delta", "Delta"
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING,
+                             db_index=True)
+    cursor = models.CharField(max_length=500, blank=True)
+    watermark = models.DateTimeField(null=True, blank=True,
+                                     help_text="greatest updated_at seen (delta syncs start here)")
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    retired = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} sync #{self.pk} ({self.state})"

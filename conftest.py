@@ -1,0 +1,1 @@
+"""Root conftest: pytest-django finds the project here; fixtures live in tests/conftest.py."""

@@ -1,0 +1,31 @@
+"""Root URLs. Each app includes its own pages at the root and its API under /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal import views
+
+api_v1 = [
+    path("", include("assets.api_urls")),
+    path("", include("communities.api_urls")),
+    path("", include("cases.api_urls")),
+    path("", include("audit.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("assets.urls")),
+    path("", include("communities.urls")),
+    path("", include("cases.urls")),
+    path("", include("audit.urls")),
+]
+
+admin.site.site_header = "Partner Asset Portal administration"
+admin.site.site_title = "Partner Asset Portal"

@@ -1,0 +1,36 @@
+"""Test settings: the real settings with a throwaway key, fast hashing and local mail."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
+os.environ.setdefault("TRADING_GRID_WEBHOOK_SECRET", "tg-webhook-test-secret")
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+SECURE_SSL_REDIRECT = False
+PORTAL_REQUIRE_STAFF_MFA = False
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+ACCOUNT_RATE_LIMITS = False
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests run eagerly; the tests that need a real worker start one (tests/workers.py)
+# against Redis with task_always_eager switched off for their duration.
+CELERY_TASK_ALWAYS_EAGER = True
+if CELERY_BROKER_URL:  # noqa: F405
+    # Each pytest-xdist worker gets its own Redis database, so test processes never
+    # consume each other's tasks.
+    _n = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) + 1
+    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{_n % 16}"  # noqa: F405
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+
+# A second, always-SQLite database so database-level behaviour (triggers) is
+# tested on both engines in one run; tests opt in with databases={"default", "sqlite"}.
+DATABASES["sqlite"] = {  # noqa: F405
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": ":memory:",
+    "TEST": {"NAME": ":memory:"},
+}
+STATIC_ROOT = None
