@@ -9,4 +9,5 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts.permissions import grant_group_permissions
 
-        post_migrate.connect(grant_group_permissions, dispatch_uid="accounts.grant_group_permissions")
+        post_migrate.connect(grant_group_permissions,
+                             dispatch_uid="accounts.grant_group_permissions")

@@ -249,7 +249,8 @@ CELERY_TASK_ROUTES = {
     "*.tasks.notify_*": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULE = {
-    "full-asset-sync-daily": {"task": "assets.tasks.sync_assets_full", "schedule": crontab(hour=2, minute=0)},
+    "full-asset-sync-daily": {"task": "assets.tasks.sync_assets_full",
+                              "schedule": crontab(hour=2, minute=0)},
     "delta-asset-sync": {"task": "assets.tasks.sync_assets_delta", "schedule": 300.0},
     "community-sync": {"task": "communities.tasks.sync_communities", "schedule": 3600.0},
     "case-sla-reminders": {"task": "cases.tasks.notify_sla_reminders", "schedule": 3600.0},

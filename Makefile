@@ -1,0 +1,31 @@
+# Two commands for a fresh machine: `make run` (the demo site) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint install clean-demo
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## The site with demo data, on SQLite and the local emulators, at http://127.0.0.1:8000
+run: $(STAMP)
+	@bin/run-demo
+
+## The whole suite (uses DATABASE_URL and CELERY_BROKER_URL when set)
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -n 2 --dist loadfile -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+## Forget the demo database and emulator state (the next `make run` seeds afresh)
+clean-demo:
+	rm -rf var/portal.sqlite3* var/cloudinary var/tradinggrid
