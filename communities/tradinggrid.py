@@ -33,9 +33,6 @@ WEBHOOK_TOLERANCE = 300  # seconds; older (or further in the future) is refused
 SIGNATURE_PREFIX = "sha256="
 
 
-# -- errors --------------------------------------------------------------------------------
-
-
 class TradingGridError(Exception):
     """Trading Grid answered something the portal cannot use (or is misconfigured)."""
 
@@ -46,10 +43,7 @@ class TradingGridError(Exception):
 
 
 class TradingGridUnavailable(TradingGridError):
-    """Unreachable, 5xx or rate limited after our retries; try again later.
-
-    `retry_after` is the server's requested wait in seconds, when it gave one.
-    """
+    """Unreachable, 5xx or rate limited after our retries; `retry_after`: the asked wait (s)."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
@@ -74,9 +68,6 @@ class InvalidSignature(WebhookVerificationError):
 
 class StaleWebhook(WebhookVerificationError):
     """The webhook's signed timestamp is outside the tolerance (a replay, or a bad clock)."""
-
-
-# -- results -------------------------------------------------------------------------------
 
 
 def _datetime(value: str | None) -> datetime | None:
@@ -171,9 +162,6 @@ class TradingGridEvent:
     member: RemoteMember | None
 
 
-# -- configuration -------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class TradingGridConfig:
     """Where Trading Grid is and who we are: parsed from a URL with userinfo credentials."""
@@ -190,8 +178,7 @@ class TradingGridConfig:
             raise TradingGridError("TRADING_GRID_URL must be an http(s) URL")
         if not parts.username or parts.password is None:
             raise TradingGridError("TRADING_GRID_URL must carry client id and secret as userinfo")
-        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        netloc = f"{host}:{parts.port}" if parts.port else host
+        netloc = parts.netloc.rpartition("@")[2]
         base = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
         return cls(base, unquote(parts.username), unquote(parts.password))
 
@@ -203,9 +190,6 @@ def _setting(name: str) -> Any:
     if not value:
         raise TradingGridError(f"settings.{name} is not configured")
     return value
-
-
-# -- client --------------------------------------------------------------------------------
 
 
 class TradingGridClient:
@@ -248,15 +232,12 @@ class TradingGridClient:
         for item in self._iter_pages("/communities", page_size):
             yield RemoteCommunity.from_json(item)
 
-    def iter_members(
-        self, community_id: str, page_size: int = DEFAULT_PAGE_SIZE
-    ) -> Iterator[RemoteMember]:
+    def iter_members(self, community_id: str, page_size: int = DEFAULT_PAGE_SIZE
+                     ) -> Iterator[RemoteMember]:
         """Every member of a community, fetched one page at a time as the caller iterates."""
         path = f"/communities/{_segment(community_id)}/members"
         for item in self._iter_pages(path, page_size):
             yield RemoteMember.from_json(item)
-
-    # -- paging and transport ------------------------------------------------------------
 
     def _iter_pages(self, path: str, page_size: int) -> Iterator[dict]:
         start = 1
@@ -272,8 +253,7 @@ class TradingGridClient:
         url = self.config.base_url + path
         for attempt in itertools.count():  # ends: _retry_delay raises after max_retries
             response, failure = self._attempt(url, params)
-            if response is not None and response.status_code < 500 \
-                    and response.status_code != 429:
+            if response is not None and not _retryable(response):
                 return _decode(response, path)
             delay = self._retry_delay(response, attempt, failure, path)
             logger.warning("Trading Grid GET %s failed (%s); retry in %.2fs", path, failure, delay)
@@ -307,6 +287,10 @@ class TradingGridClient:
             return retry_after
         delay = self.backoff * 2**attempt
         return delay + random.uniform(0, delay / 10)  # jitter spreads a fleet's retries
+
+
+def _retryable(response: requests.Response) -> bool:
+    return response.status_code == 429 or response.status_code >= 500
 
 
 def _segment(value: str) -> str:
@@ -353,9 +337,6 @@ def _decode(response: requests.Response, path: str) -> dict:
     raise TradingGridError(message.strip(), **kwargs)
 
 
-# -- module-level shortcuts (what the sync service calls) ----------------------------------
-
-
 def ping(*, url: str | None = None) -> bool:
     """TradingGridClient(url).ping()."""
     return TradingGridClient(url).ping()
@@ -378,9 +359,6 @@ def iter_members(
 ) -> Iterator[RemoteMember]:
     """TradingGridClient(url).iter_members(community_id, page_size)."""
     return TradingGridClient(url).iter_members(community_id, page_size)
-
-
-# -- webhooks ------------------------------------------------------------------------------
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

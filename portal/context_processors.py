@@ -37,4 +37,5 @@ def portal(request):
         "is_brand_staff": bool(user) and is_brand_staff(user),
     }
     nav = _nav_for(user, roles) if user and user.is_authenticated else []
-    return {"brand_name": settings.BRAND_NAME, "portal_nav": nav, **roles}
+    return {"brand_name": settings.BRAND_NAME, "portal_nav": nav,
+            "portal_open_signup": settings.PORTAL_OPEN_SIGNUP, **roles}

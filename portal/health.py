@@ -48,9 +48,10 @@ def check_cloudinary() -> str:
 
 
 def check_trading_grid() -> str:
-    from communities import tradinggrid
+    from communities.tradinggrid import TradingGridClient
 
-    tradinggrid.ping()
+    # One quick try: a health check must answer fast even when Trading Grid is down.
+    TradingGridClient(max_retries=0, timeout=2).ping()
     return "reachable"
 
 

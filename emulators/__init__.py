@@ -1,0 +1,1 @@
+"""Local stand-ins for the external services the portal talks to (no Django here)."""
