@@ -17,13 +17,13 @@ GROUP_PERMISSIONS = {
         "communities.view_community", "communities.view_partner",
         "communities.view_membership", "communities.view_publication",
         "communities.add_publication", "communities.delete_publication",
-        "audit.view_event",
+        "audit.view_event", "audit.view_chainverification",
     ],
     SUPPORT_STAFF: [
         "cases.view_case", "cases.change_case", "cases.view_message", "cases.add_message",
         "assets.view_asset", "assets.view_assetversion",
         "communities.view_community", "communities.view_partner",
-        "communities.view_membership", "audit.view_event",
+        "communities.view_membership", "audit.view_event", "audit.view_chainverification",
     ],
 }
 

@@ -1,6 +1,11 @@
 """Pages of the audit app (included at the site root)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/received/", views.received, name="received"),
+    path("audit/received/<int:asset_pk>/", views.received_asset, name="received_asset"),
+]

@@ -249,11 +249,15 @@ CELERY_TASK_ROUTES = {
     "*.tasks.notify_*": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULE = {
+    "audit-verify-nightly": {"task": "audit.tasks.verify_audit_chain",
+                             "schedule": crontab(hour=3, minute=30)},
     "full-asset-sync-daily": {"task": "assets.tasks.sync_assets_full",
                               "schedule": crontab(hour=2, minute=0)},
     "delta-asset-sync": {"task": "assets.tasks.sync_assets_delta", "schedule": 300.0},
     "community-sync": {"task": "communities.tasks.sync_communities", "schedule": 3600.0},
     "case-sla-reminders": {"task": "cases.tasks.notify_sla_reminders", "schedule": 3600.0},
+    "case-notification-sweep": {"task": "cases.tasks.send_pending_notifications",
+                                "schedule": 300.0},
 }
 
 # --- Cloudinary ---------------------------------------------------------------

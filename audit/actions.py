@@ -1,0 +1,61 @@
+"""The audit vocabulary: every action an event may name, with what it means.
+
+`record()` refuses any other action, so a typo fails loudly in tests instead of
+writing an event no report will ever find. Add a new action here (with its
+description) in the same change as the service that records it.
+"""
+
+ASSET_SYNCED = "asset.synced"
+ASSET_VERSION_ADDED = "asset.version_added"
+ASSET_APPROVED = "asset.approved"
+ASSET_REJECTED = "asset.rejected"
+ASSET_RETIRED = "asset.retired"
+ASSET_RESTORED = "asset.restored"
+ASSET_PUBLISHED = "asset.published"
+ASSET_UNPUBLISHED = "asset.unpublished"
+ASSET_DOWNLOADED = "asset.downloaded"
+ASSET_ACKNOWLEDGED = "asset.acknowledged"
+MEMBERSHIP_GRANTED = "membership.granted"
+MEMBERSHIP_REVOKED = "membership.revoked"
+MEMBERSHIP_UPDATED = "membership.updated"
+CASE_OPENED = "case.opened"
+CASE_REPLIED = "case.replied"
+CASE_STATUS_CHANGED = "case.status_changed"
+CASE_ASSIGNED = "case.assigned"
+CASE_RESOLVED = "case.resolved"
+SYNC_COMPLETED = "sync.completed"
+
+ACTIONS: dict[str, str] = {
+    ASSET_SYNCED: "An asset was created or changed in the catalog from Cloudinary.",
+    ASSET_VERSION_ADDED: "Cloudinary holds a new version of an asset (overwrite).",
+    ASSET_APPROVED: "The content team approved an asset version for partners.",
+    ASSET_REJECTED: "The content team rejected an asset version (payload: reason).",
+    ASSET_RETIRED: "An asset left the catalog (deleted in Cloudinary or retired by staff).",
+    ASSET_RESTORED: "A retired asset came back into the catalog.",
+    ASSET_PUBLISHED: "An asset (or a publication rule) was published to a community.",
+    ASSET_UNPUBLISHED: "An asset (or a publication rule) was withdrawn from a community.",
+    ASSET_DOWNLOADED: "A partner user downloaded an asset version (payload: preset).",
+    ASSET_ACKNOWLEDGED: "A partner user acknowledged receipt of an asset version.",
+    MEMBERSHIP_GRANTED: "A user joined a community on behalf of a partner organisation.",
+    MEMBERSHIP_REVOKED: "A user's membership was removed or suspended; access ends at once.",
+    MEMBERSHIP_UPDATED: "A membership's role or validity window changed.",
+    CASE_OPENED: "A partner opened a case about an asset.",
+    CASE_REPLIED: "A message was added to a case thread.",
+    CASE_STATUS_CHANGED: "A case moved to another status (payload: from, to).",
+    CASE_ASSIGNED: "A case was assigned to a member of support staff.",
+    CASE_RESOLVED: "Support resolved a case.",
+    SYNC_COMPLETED: "A Cloudinary or Trading Grid sync run finished (payload: counts).",
+}
+
+# What "this partner received this asset" means on the received report.
+RECEIPT_ACTIONS = (ASSET_DOWNLOADED, ASSET_ACKNOWLEDGED)
+
+
+def validate_action(action: str) -> str:
+    """Return `action` if it is in the vocabulary; raise ValueError otherwise."""
+    if action not in ACTIONS:
+        raise ValueError(
+            f"Unknown audit action {action!r}. Known actions: {', '.join(sorted(ACTIONS))}. "
+            "Add new ones to audit/actions.py."
+        )
+    return action

@@ -1,0 +1,174 @@
+"""Writing the audit trail: `record()` (one event) and `record_many()` (a batch).
+
+Both append inside the caller's transaction, so an event exists exactly when
+the change it describes committed. Appends are serialised so the chain never
+forks: on PostgreSQL with a transaction-scoped advisory lock (held until the
+caller's transaction ends), on SQLite by taking the database's single write
+lock before reading the chain's head.
+"""
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import router, transaction
+from django.utils import timezone
+
+from audit.actions import validate_action
+from audit.chain import GENESIS_HASH, compute_hash
+from audit.context import current_request
+from audit.models import Event
+
+# pg_advisory_xact_lock key: "audit" in ASCII; only audit appends use it.
+APPEND_LOCK_KEY = 0x6175646974
+SYSTEM_ACTOR = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def record(action: str, *, actor, target, asset=None, asset_version=None, community=None,
+           partner=None, payload: Mapping | None = None, using: str | None = None) -> Event:
+    """Append one event and return it.
+
+    actor: a User, or a system actor name ("cloudinary-sync", "tradinggrid-sync", ...).
+    target: the saved model instance the action concerns (its label is kept).
+    asset / asset_version / community / partner: what else is involved, as instances
+    or ids (asset_version may be an AssetVersion or a version number). Assets and
+    asset versions given as the target fill these in themselves.
+    payload: JSON-serialisable details. Adds request id and client IP inside a request.
+    """
+    event = build_event(action, actor=actor, target=target, asset=asset,
+                        asset_version=asset_version, community=community, partner=partner,
+                        payload=payload)
+    return _append([event], using or router.db_for_write(Event))[0]
+
+
+def record_many(entries: Iterable[Mapping[str, Any]], *, using: str | None = None) -> list[Event]:
+    """Append many events in order with one lock and one bulk insert (e.g. a sync page).
+
+    Each entry holds `record()`'s arguments: {"action": ..., "actor": ..., "target": ...}.
+    """
+    events = [build_event(**entry) for entry in entries]
+    return _append(events, using or router.db_for_write(Event)) if events else []
+
+
+def build_event(action: str, *, actor, target, asset=None, asset_version=None, community=None,
+                partner=None, payload: Mapping | None = None) -> Event:
+    """An unsaved, unchained Event from record()'s arguments (validated)."""
+    event = Event(action=validate_action(action), payload=_json_payload(payload))
+    _set_actor(event, actor)
+    _set_target(event, target)
+    _set_asset(event, target, asset, asset_version)
+    event.community_id, event.community_label = _ref(community, "community")
+    event.partner_id, event.partner_label = _ref(partner, "partner")
+    info = current_request.get()
+    if info is not None:
+        event.request_id = info.request_id[:64]
+        event.client_ip = _clean_ip(info.client_ip)
+    return event
+
+
+def _append(events: list[Event], using: str) -> list[Event]:
+    with transaction.atomic(using=using):
+        sequence, prev_hash = _lock_and_read_head(using)
+        now = timezone.now()
+        for event in events:
+            sequence += 1
+            event.sequence, event.occurred_at, event.prev_hash = sequence, now, prev_hash
+            event.hash = prev_hash = compute_hash(prev_hash, event.__dict__)
+        if len(events) == 1:
+            events[0].save(using=using)
+        else:
+            Event.objects.using(using).bulk_create(events, batch_size=1000)
+    return events
+
+
+def _lock_and_read_head(using: str) -> tuple[int, str]:
+    from django.db import connections
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+        elif connection.vendor == "sqlite":
+            # A write statement (matching no row, so no trigger fires) takes the
+            # database's write lock now, before the head is read: two writers then
+            # queue on the lock instead of both reading the same head.
+            cursor.execute("UPDATE audit_event SET sequence = sequence WHERE 0")
+        else:
+            raise NotImplementedError(f"audit appends are not serialised on {connection.vendor}")
+    head = Event.objects.using(using).order_by("-sequence").values_list("sequence", "hash").first()
+    return head or (0, GENESIS_HASH)
+
+
+def _set_actor(event: Event, actor) -> None:
+    if isinstance(actor, str):
+        if not SYSTEM_ACTOR.match(actor):
+            raise ValueError(f"System actor names are lowercase slugs, got {actor!r}")
+        event.actor_system = event.actor_label = actor
+        return
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.pk is None:
+        raise ValueError("actor must be a saved user or a system actor name like 'cloudinary-sync'")
+    event.actor_user_id = actor.pk
+    event.actor_label = (getattr(actor, "email", "") or str(actor))[:254]
+
+
+def _set_target(event: Event, target) -> None:
+    meta = getattr(target, "_meta", None)
+    if meta is None or target.pk is None:
+        raise ValueError(f"target must be a saved model instance, got {target!r}")
+    event.target_type = f"{meta.app_label}.{meta.model_name}"
+    event.target_id = str(target.pk)
+    event.target_label = str(target)[:300]
+
+
+def _set_asset(event: Event, target, asset, asset_version) -> None:
+    asset_id, version = _pk(asset), asset_version
+    if asset_version is not None and not isinstance(asset_version, int):
+        version = asset_version.version
+        asset_id = _agree(asset_id, asset_version.asset_id, "asset")
+    if event.target_type == "assets.asset":
+        asset_id = _agree(asset_id, target.pk, "asset")
+    elif event.target_type == "assets.assetversion":
+        asset_id = _agree(asset_id, target.asset_id, "asset")
+        version = _agree(version, target.version, "asset version")
+    event.asset_id, event.asset_version = asset_id, version
+
+
+def _agree(given, derived, what: str):
+    if given is not None and derived is not None and given != derived:
+        raise ValueError(f"{what} {given!r} does not match the target's {what} {derived!r}")
+    return derived if derived is not None else given
+
+
+def _pk(obj) -> int | None:
+    if obj is None or isinstance(obj, int):
+        return obj
+    return obj.pk
+
+
+def _ref(obj, what: str) -> tuple[int | None, str]:
+    if obj is None:
+        return None, ""
+    if isinstance(obj, int):
+        return obj, ""
+    if getattr(obj, "pk", None) is None:
+        raise ValueError(f"{what} must be a saved instance or an id, got {obj!r}")
+    return obj.pk, str(obj)[:200]
+
+
+def _json_payload(payload: Mapping | None) -> dict:
+    if payload is None:
+        return {}
+    if not isinstance(payload, Mapping):
+        raise ValueError(f"payload must be a mapping, got {type(payload).__name__}")
+    # Round-trip through JSON so the hash covers exactly what the database returns.
+    return json.loads(json.dumps(dict(payload), cls=DjangoJSONEncoder, allow_nan=False))
+
+
+def _clean_ip(value: str | None) -> str:
+    try:
+        return str(ipaddress.ip_address(value)) if value else ""
+    except ValueError:
+        return ""
