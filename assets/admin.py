@@ -1,3 +1,251 @@
-"""Admin for the catalog. Download presets are registered in admin_presets.py."""
+"""Admin for the catalog: the approval queue, each asset's story, and the sync page.
 
-from assets import admin_presets  # noqa: F401
+Download presets are registered in admin_presets.py. Mirrored fields are read-only here:
+Cloudinary is the system of record; the content team decides approval only.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from assets import (
+    admin_presets,  # noqa: F401
+    services,
+)
+from assets.models import (
+    ApprovalState,
+    Asset,
+    AssetKind,
+    AssetVersion,
+    Campaign,
+    CloudinaryNotification,
+    Market,
+    ProductLine,
+    SyncRun,
+)
+
+STATE_ACTIONS = ("asset.approved", "asset.rejected", "asset.retired", "asset.restored",
+                 "asset.version_added", "asset.published", "asset.unpublished")
+
+
+def _thumbnail(asset, width=120, height=90):
+    try:
+        from assets.cloudinary.delivery import thumbnail_url
+
+        url = thumbnail_url(asset, width, height)
+    except Exception:  # the preview must never break the admin page
+        url = None
+    if not url:
+        return "—"
+    return format_html('<img src="{}" alt="{}" width="{}" height="{}" loading="lazy" '
+                       'style="object-fit:cover">', url, asset.title or asset.public_id,
+                       width, height)
+
+
+class AssetVersionInline(admin.TabularInline):
+    model = AssetVersion
+    fields = ("version", "format", "bytes", "width", "height", "etag", "created_at", "seen_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = ("preview", "title", "public_id", "kind", "product_line", "campaign",
+                    "market_list", "approval_state", "retired", "version",
+                    "cloudinary_updated_at")
+    list_filter = ("approval_state", "kind", "product_line", "campaign", "markets", "retired",
+                   "resource_type")
+    search_fields = ("title", "public_id", "asset_id")
+    list_select_related = ("kind", "product_line", "campaign")
+    list_per_page = 50
+    actions = ("approve_selected", "reject_selected")
+    inlines = (AssetVersionInline,)
+    fieldsets = (
+        (None, {"fields": ("large_preview", "title", "description", "public_id", "asset_id",
+                           "resource_type", "delivery_type", "asset_folder", "format",
+                           "bytes", "width", "height", "version", "current_version")}),
+        ("Taxonomy", {"fields": ("kind", "product_line", "campaign", "market_list", "locale",
+                                 "tags", "context", "metadata")}),
+        ("Approval", {"fields": ("approval_state", "approval_by", "approval_at",
+                                 "approval_reason", "moderation_push_pending", "retired",
+                                 "retired_at")}),
+        ("History", {"fields": ("state_history", "audit_trail")}),
+        ("Mirror", {"classes": ("collapse",), "fields": (
+            "cloudinary_created_at", "cloudinary_updated_at", "synced_at", "last_seen_run",
+            "sync_fingerprint")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("markets", queryset=Market.objects.only("slug", "name")))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fs in self.fieldsets for f in fs[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False  # assets come from Cloudinary
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retire, never delete: cases and the audit trail refer to assets
+
+    def has_approve_permission(self, request):
+        return (request.user.has_perm("assets.approve_asset")
+                and services.can_approve(request.user))
+
+    @admin.display(description="Preview")
+    def preview(self, obj):
+        return _thumbnail(obj, 80, 60)
+
+    @admin.display(description="Preview")
+    def large_preview(self, obj):
+        return _thumbnail(obj, 480, 360)
+
+    @admin.display(description="Markets")
+    def market_list(self, obj):
+        return ", ".join(m.slug for m in obj.markets.all()) or "—"
+
+    def _events(self, obj, actions=None):
+        from audit.selectors import events_for_asset
+
+        events = events_for_asset(obj.pk)
+        if actions:
+            events = events.filter(action__in=actions)
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>v{}</td><td><code>{}</code></td></tr>",
+            ((e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), e.action, e.actor_label,
+              e.asset_version or "—", e.payload_text if hasattr(e, "payload_text") else e.payload)
+             for e in events[:100]))
+        return format_html('<table><thead><tr><th>When</th><th>What</th><th>Who</th>'
+                           '<th>Version</th><th>Details</th></tr></thead><tbody>{}</tbody>'
+                           '</table>', rows) if rows else "—"
+
+    @admin.display(description="State history")
+    def state_history(self, obj):
+        return self._events(obj, STATE_ACTIONS)
+
+    @admin.display(description="Audit trail (latest 100)")
+    def audit_trail(self, obj):
+        return self._events(obj)
+
+    @admin.action(description="Approve selected assets", permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        return self._decide(request, queryset, ApprovalState.APPROVED)
+
+    @admin.action(description="Reject selected assets", permissions=["approve"])
+    def reject_selected(self, request, queryset):
+        return self._decide(request, queryset, ApprovalState.REJECTED)
+
+    def _decide(self, request, queryset, state):
+        """First a confirmation page with an optional reason; then the decision."""
+        if request.POST.get("confirm") == "yes":
+            changed = services.asset_set_approval(
+                assets=queryset, state=state, actor=request.user,
+                reason=request.POST.get("reason", ""))
+            self.message_user(request, f"{len(changed)} asset(s) {state}; Cloudinary will be "
+                                       f"updated shortly.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{'Approve' if state == ApprovalState.APPROVED else 'Reject'} assets",
+            "assets": queryset.select_related("kind")[:200],
+            "count": queryset.count(),
+            "state": state,
+            "action": request.POST.get("action"),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/assets/asset/approval_confirmation.html",
+                                context)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    change_list_template = "admin/assets/syncrun/change_list.html"
+    list_display = ("__str__", "kind", "state", "progress_bar", "seen", "total", "created",
+                    "updated", "unchanged", "retired", "api_calls", "attempts", "started_at",
+                    "finished_at", "error_summary")
+    list_filter = ("kind", "state")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Progress")
+    def progress_bar(self, obj):
+        percent = obj.progress
+        if percent is None:
+            return "—"
+        return format_html('<progress max="100" value="{}" aria-label="{}% done"></progress> '
+                           '{}%', percent, percent, percent)
+
+    @admin.display(description="Why it failed")
+    def error_summary(self, obj):
+        return obj.error[:120]
+
+    def get_urls(self):
+        return [path("start-full/", self.admin_site.admin_view(self.start_full),
+                     name="assets_syncrun_start_full"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_start_sync": services.can_approve(request.user),
+                 "running": SyncRun.objects.filter(state=SyncRun.State.RUNNING).first(),
+                 **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    def start_full(self, request):
+        """POST: queue a full sync (content team only)."""
+        if request.method != "POST" or not services.can_approve(request.user):
+            self.message_user(request, "Only the content team can start a sync.",
+                              messages.ERROR)
+        else:
+            from assets.tasks import sync_assets_full
+
+            sync_assets_full.delay()
+            self.message_user(request, "Full sync queued.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:assets_syncrun_changelist"))
+
+
+@admin.register(CloudinaryNotification)
+class CloudinaryNotificationAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "notification_type", "state", "received_at", "applied_at",
+                    "outcome")
+    list_filter = ("notification_type", "state")
+    readonly_fields = ("dedupe_key", "notification_type", "payload", "signed_at",
+                       "received_at", "state", "applied_at", "attempts", "outcome")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProductLine, AssetKind)
+class TaxonomyAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "auto_created")
+    list_filter = ("auto_created",)
+    search_fields = ("name", "slug")
+
+
+@admin.register(Market)
+class MarketAdmin(TaxonomyAdmin):
+    list_display = ("name", "slug", "region", "language", "auto_created")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(TaxonomyAdmin):
+    list_display = ("name", "slug", "launch_date", "auto_created")

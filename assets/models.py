@@ -123,6 +123,12 @@ class Asset(models.Model):
     cloudinary_updated_at = models.DateTimeField(null=True, blank=True)
     # A flat text of title, description, tags, taxonomy names and public id for search.
     search_document = models.TextField(blank=True)
+    # Mirror bookkeeping: a hash of everything mirrored (unchanged rows are skipped), the
+    # last full sync that saw the asset (absent ones are retired) and the last write.
+    sync_fingerprint = models.CharField(max_length=64, blank=True)
+    last_seen_run = models.ForeignKey("SyncRun", null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    synced_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -234,10 +240,54 @@ class SyncRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="starts and resumes")
+    error = models.TextField(blank=True, help_text="why the run failed, if it did")
 
     class Meta:
         ordering = ["-started_at"]
         get_latest_by = "started_at"
+        constraints = [
+            # At most one sync runs at a time (full or delta): the claim is an insert or
+            # conditional update that this index turns into a refusal.
+            models.UniqueConstraint(fields=["state"], condition=Q(state="running"),
+                                    name="syncrun_one_running"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} sync #{self.pk} ({self.state})"
+
+    @property
+    def progress(self) -> int | None:
+        """Percent of `total` seen so far (None when the total is unknown)."""
+        if not self.total:
+            return None
+        return min(100, round(100 * self.seen / self.total))
+
+
+class CloudinaryNotification(models.Model):
+    """One verified Cloudinary webhook delivery, stored once and applied by a task."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        APPLIED = "applied", "Applied"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    # sha256 of the raw body: Cloudinary may deliver the same notification more than once.
+    dedupe_key = models.CharField(max_length=64, unique=True)
+    notification_type = models.CharField(max_length=50, db_index=True)
+    payload = models.JSONField()
+    signed_at = models.DateTimeField(help_text="X-Cld-Timestamp")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED,
+                             db_index=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    outcome = models.TextField(blank=True, help_text="what applying did, or the error")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_type} #{self.pk} ({self.state})"

@@ -7,4 +7,16 @@
 Import the functions from here: `from assets import cloudinary; cloudinary.ping()`.
 """
 
+from assets.cloudinary.client import (  # noqa: F401
+    CloudinaryError,
+    CloudinaryNotFound,
+    CloudinaryRateLimited,
+    CloudinaryRejected,
+    CloudinaryUnavailable,
+    ping,
+    resource_by_asset_id,
+    search_page,
+    update_moderation,
+    verify_notification,
+)
 from assets.cloudinary.config import configure, ensure_configured  # noqa: F401

@@ -1,0 +1,78 @@
+"""Celery tasks of the catalog mirror: thin wrappers over assets.sync and assets.services.
+
+Routing (settings.CELERY_TASK_ROUTES): sync_* and apply_* run on the "sync" queue, so a
+large sync never delays case notifications.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from assets import services
+from assets.cloudinary import client
+from assets.models import Asset
+from assets.sync import SyncAlreadyRunning, sync_delta, sync_full
+from assets.sync.notifications import notification_apply, notification_failed
+
+log = logging.getLogger(__name__)
+
+
+def _summary(run) -> dict:
+    return {"run": run.pk, "state": run.state, "seen": run.seen, "created": run.created,
+            "updated": run.updated, "unchanged": run.unchanged, "retired": run.retired}
+
+
+@shared_task(name="assets.tasks.sync_assets_full", acks_late=True)
+def sync_assets_full() -> dict:
+    """Daily full sync (resumes an interrupted one); skips if a sync is running."""
+    try:
+        return _summary(sync_full())
+    except SyncAlreadyRunning as exc:
+        log.info("full sync skipped: %s", exc)
+        return {"skipped": str(exc)}
+
+
+@shared_task(name="assets.tasks.sync_assets_delta", acks_late=True)
+def sync_assets_delta() -> dict:
+    """Every few minutes: what changed since the last watermark."""
+    try:
+        return _summary(sync_delta())
+    except SyncAlreadyRunning as exc:
+        log.info("delta sync skipped: %s", exc)
+        return {"skipped": str(exc)}
+
+
+@shared_task(name="assets.tasks.apply_cloudinary_notification", bind=True, max_retries=8,
+             acks_late=True)
+def apply_cloudinary_notification(self, notification_id: int) -> str:
+    """Apply a stored webhook delivery; transient Cloudinary errors are retried."""
+    try:
+        return notification_apply(notification_id=notification_id)
+    except client.CloudinaryError as exc:
+        if exc.transient and self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 300)) from exc
+        notification_failed(notification_id=notification_id, error=str(exc))
+        raise
+
+
+@shared_task(name="assets.tasks.push_moderation", bind=True, max_retries=12, acks_late=True)
+def push_moderation(self, asset_pk: int) -> str:
+    """Push the portal's approval decision to Cloudinary, retrying until it lands."""
+    asset = Asset.objects.filter(pk=asset_pk).first()
+    if asset is None or not asset.moderation_push_pending:
+        return "nothing to push"
+    state = asset.approval_state
+    try:
+        client.update_moderation(public_id=asset.public_id, resource_type=asset.resource_type,
+                                 delivery_type=asset.delivery_type, status=state)
+    except client.CloudinaryNotFound:
+        return "gone from Cloudinary"
+    except client.CloudinaryError as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 1800)
+                             ) from exc
+        raise
+    services.asset_moderation_pushed(asset=asset, state=state)
+    return f"pushed {state}"
