@@ -6,6 +6,4 @@ from django.conf import settings
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
-        if getattr(request, "portal_invitation", None) is not None:
-            return True
         return settings.PORTAL_OPEN_SIGNUP

@@ -17,6 +17,8 @@ GROUP_PERMISSIONS = {
         "communities.view_community", "communities.view_partner",
         "communities.view_membership", "communities.view_publication",
         "communities.add_publication", "communities.delete_publication",
+        "communities.view_invitation", "communities.view_tradinggridevent",
+        "communities.view_directorysync",
         "audit.view_event", "audit.view_chainverification",
     ],
     SUPPORT_STAFF: [

@@ -54,18 +54,24 @@ class Partner(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def current(self, at=None):
-        """Active, inside its validity window, for an active user."""
+        """Active, inside its validity window, for an active user, in an active community."""
         at = at or timezone.now()
         return self.filter(
             Q(valid_from__isnull=True) | Q(valid_from__lte=at),
             Q(valid_until__isnull=True) | Q(valid_until__gt=at),
             state=Membership.State.ACTIVE,
             user__is_active=True,
+            community__active=True,
         )
 
 
 class Membership(models.Model):
-    """A user's place in a community, on behalf of a partner organisation."""
+    """A user's place in a community, on behalf of a partner organisation.
+
+    Rows come from Trading Grid (`source=tradinggrid`, kept in step by the sync) or from
+    a partner admin's invitation (`source=invitation`). Revoking access deletes the row,
+    so the visibility rule stops matching in the same transaction.
+    """
 
     class Role(models.TextChoices):
         MEMBER = "member", "Member"
@@ -74,6 +80,10 @@ class Membership(models.Model):
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
+
+    class Source(models.TextChoices):
+        TRADING_GRID = "tradinggrid", "Trading Grid"
+        INVITATION = "invitation", "Invitation"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="memberships")
@@ -84,6 +94,10 @@ class Membership(models.Model):
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     tg_member_id = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices,
+                              default=Source.TRADING_GRID)
+    # Trading Grid's updated_at of the member record last applied: older events are ignored.
+    tg_updated_at = models.DateTimeField(null=True, blank=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,6 +114,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.community}"
+
+    def is_current(self, at=None) -> bool:
+        """The same test as MembershipQuerySet.current(), on a loaded row."""
+        at = at or timezone.now()
+        return (
+            self.state == self.State.ACTIVE
+            and (self.valid_from is None or self.valid_from <= at)
+            and (self.valid_until is None or self.valid_until > at)
+        )
 
 
 class Publication(models.Model):
@@ -159,3 +182,103 @@ class Publication(models.Model):
             return str(self.asset)
         parts = [str(x) for x in (self.campaign, self.product_line, self.market, self.kind) if x]
         return "Rule: " + ", ".join(parts)
+
+
+class DirectorySync(models.Model):
+    """One full sync of the Trading Grid directory: its outcome and what it changed.
+
+    At most one row is `running` (a partial unique constraint), which is how a second
+    sync refuses to start while one is in progress.
+    """
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+        constraints = [
+            models.UniqueConstraint(fields=["state"], condition=Q(state="running"),
+                                    name="directory_sync_one_running")
+        ]
+
+    def __str__(self) -> str:
+        return f"Directory sync #{self.pk} ({self.state})"
+
+
+class TradingGridEvent(models.Model):
+    """A verified Trading Grid webhook, stored once (by event id) and applied by a task."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        APPLIED = "applied", "Applied"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    event_id = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=50)
+    community_tg_id = models.CharField(max_length=100, blank=True)
+    member_email = models.EmailField(blank=True)
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED,
+                             db_index=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = "Trading Grid event"
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, at=None):
+        """Neither accepted nor revoked, and not yet expired."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True,
+                           expires_at__gt=at or timezone.now())
+
+
+class Invitation(models.Model):
+    """A partner admin's invitation of a colleague into one of the admin's communities.
+
+    Only a SHA-256 of the emailed token is stored, so the table alone cannot be used to
+    accept an invitation.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    community = models.ForeignKey(Community, on_delete=models.CASCADE,
+                                  related_name="invitations")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.community}"
+
+    def is_pending(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > at

@@ -1,6 +1,14 @@
-"""Pages of the communities app (included at the site root)."""
+"""Pages of the communities app (included at the site root), and the Trading Grid webhook."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from communities import views, webhooks
 
 app_name = "communities"
-urlpatterns: list = []
+urlpatterns = [
+    path("communities/", views.mine, name="mine"),
+    path("communities/<int:community_pk>/invite/", views.invite, name="invite"),
+    path("communities/invitations/<str:token>/", views.accept_invitation,
+         name="accept_invitation"),
+    path("hooks/tradinggrid/", webhooks.tradinggrid_webhook, name="tradinggrid_webhook"),
+]

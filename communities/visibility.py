@@ -5,11 +5,16 @@ least one community in which the partner holds an active, currently valid
 membership — directly, or through a publication rule on product line /
 campaign / market / kind. Content team and support staff see every asset.
 
-The whole rule is one SQL query (correlated EXISTS subqueries), so its cost in
-queries does not grow with the number of communities or rules.
+Its cost in queries does not grow with the number of communities or rules:
+one small query reads the rules of the user's communities, and the rule then
+filters assets in the same query as the page. Directly published assets come
+from an uncorrelated `id IN (...)` subquery; each rule becomes equality
+conditions on indexed columns. A correlated `EXISTS(...) OR EXISTS(...)` form
+cost seconds per query at 100,000 assets on PostgreSQL (bench/catalog.py).
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.roles import is_brand_staff
@@ -22,15 +27,55 @@ def user_community_ids(user, at=None):
     return Membership.objects.current(at).filter(user=user).values("community_id")
 
 
+RULE_FIELDS = ("product_line_id", "campaign_id", "kind_id", "market_id")
+# Past this many rules in the user's communities, match rules in SQL instead of
+# expanding them into the WHERE clause (SQLite caps expression depth at 1000).
+MAX_EXPANDED_RULES = 100
+
+
 def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
-    """Restrict `queryset` (of Asset) to what `user` may see."""
+    """Restrict `queryset` (of Asset) to what `user` may see.
+
+    Costs one small query (the rules of the user's communities) when it is
+    built, and none per asset: the rules become plain equality conditions that
+    the database answers from its indexes, for one asset as for a page of them.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     if is_brand_staff(user):
         return queryset
-    at = at or timezone.now()
-    communities = user_community_ids(user, at)
-    direct = Publication.objects.filter(asset_id=OuterRef("pk"), community_id__in=communities)
+    communities = user_community_ids(user, at or timezone.now())
+    direct_ids = Publication.objects.filter(
+        asset__isnull=False, community_id__in=communities
+    ).values("asset_id")
+    rules = list(
+        Publication.objects.filter(asset__isnull=True, community_id__in=communities)
+        .values_list(*RULE_FIELDS).distinct()[: MAX_EXPANDED_RULES + 1]
+    )
+    if len(rules) > MAX_EXPANDED_RULES:
+        by_rule = Q(pk__in=_rule_matches_in_sql(communities))
+    else:
+        by_rule = Q(pk__in=[])
+        for rule in rules:
+            by_rule |= _rule_condition(dict(zip(RULE_FIELDS, rule, strict=True)))
+    return queryset.filter(
+        Q(pk__in=direct_ids) | by_rule,
+        approval_state=ApprovalState.APPROVED,
+        retired=False,
+    )
+
+
+def _rule_condition(rule: dict) -> Q:
+    """An asset agrees with a rule on every field the rule names."""
+    condition = Q(**{field: rule[field] for field in RULE_FIELDS[:3] if rule[field]})
+    if rule["market_id"]:
+        condition &= Q(pk__in=Asset.markets.through.objects.filter(
+            market_id=rule["market_id"]).values("asset_id"))
+    return condition
+
+
+def _rule_matches_in_sql(communities) -> QuerySet:
+    """The ids of approved assets matched by any rule of `communities`, as one subquery."""
     asset_markets = Asset.markets.through.objects.filter(
         asset_id=OuterRef(OuterRef("pk"))
     ).values("market_id")
@@ -42,8 +87,11 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
         asset__isnull=True,
         community_id__in=communities,
     )
-    return queryset.filter(
-        Exists(direct) | Exists(by_rule),
-        approval_state=ApprovalState.APPROVED,
-        retired=False,
-    )
+    return Asset.objects.filter(
+        Exists(by_rule), approval_state=ApprovalState.APPROVED, retired=False
+    ).values("pk")
+
+
+def visible_asset_or_404(user, **lookup) -> Asset:
+    """One asset through the same rule: Http404 whether it is hidden or does not exist."""
+    return get_object_or_404(Asset.objects.visible_to(user), **lookup)

@@ -22,8 +22,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 if CELERY_BROKER_URL:  # noqa: F405
     # Each pytest-xdist worker gets its own Redis database, so test processes never
     # consume each other's tasks.
-    _n = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) + 1
-    CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{_n % 16}"  # noqa: F405
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        _n = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0) + 1
+        CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{_n % 16}"  # noqa: F405
     CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 
 # A second, always-SQLite database so database-level behaviour (triggers) is

@@ -1,0 +1,198 @@
+"""Admin: communities and memberships (mirrored, read-only), publications (content team).
+
+Also adds "Publish to a community…" to the Asset admin's bulk actions. assets/admin.py
+belongs to the catalog; rather than edit it, this module appends the action to the
+registered Asset ModelAdmin's `actions` (assets is installed before communities, so its
+admin module is imported first by autodiscovery).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+
+from assets.models import ApprovalState, Asset
+from communities.models import (
+    Community,
+    DirectorySync,
+    Invitation,
+    Membership,
+    Partner,
+    Publication,
+    TradingGridEvent,
+)
+from communities.services import publication_create, publication_create_many, publication_delete
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows mirrored from Trading Grid or written by the portal itself: look, don't touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["user", "partner", "role", "state", "valid_from", "valid_until", "source"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Community)
+class CommunityAdmin(ReadOnlyAdmin):
+    list_display = ["name", "tg_id", "kind", "active", "synced_at"]
+    list_filter = ["kind", "active", "markets"]
+    search_fields = ["name", "tg_id"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Partner)
+class PartnerAdmin(ReadOnlyAdmin):
+    list_display = ["name", "tg_company_id", "synced_at"]
+    search_fields = ["name", "tg_company_id"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ["user", "community", "partner", "role", "state", "valid_from",
+                    "valid_until", "source"]
+    list_filter = ["community", "role", "state", "source"]
+    search_fields = ["user__email", "partner__name", "community__name"]
+    list_select_related = ["user", "community", "partner"]
+
+
+class PublicationForm(forms.ModelForm):
+    """One asset, or a rule naming at least one of product line / campaign / market / kind."""
+
+    class Meta:
+        model = Publication
+        fields = ["community", "asset", "product_line", "campaign", "market", "kind"]
+
+    def clean(self):
+        cleaned = super().clean()
+        rule = [cleaned.get(f) for f in ("product_line", "campaign", "market", "kind")]
+        if (cleaned.get("asset") is None) == (not any(rule)):
+            raise ValidationError("Choose either a single asset, or at least one of product "
+                                  "line, campaign, market and kind for a rule — not both.")
+        return cleaned
+
+    def validate_unique(self):
+        pass  # publishing what is already published returns the existing publication
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """Add a single-asset or rule publication; withdrawing one is a delete. Both audited."""
+
+    form = PublicationForm
+    list_display = ["__str__", "community", "asset", "product_line", "campaign", "market",
+                    "kind", "published_by", "published_at"]
+    list_filter = ["community", "product_line", "campaign", "market", "kind"]
+    list_select_related = ["community", "asset", "product_line", "campaign", "market", "kind",
+                           "published_by"]
+    raw_id_fields = ["asset"]
+    search_fields = ["community__name", "asset__title", "asset__public_id"]
+    date_hierarchy = "published_at"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a publication is published or withdrawn, never edited
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        publication = publication_create(
+            community=data["community"], actor=request.user, asset=data.get("asset"),
+            product_line=data.get("product_line"), campaign=data.get("campaign"),
+            market=data.get("market"), kind=data.get("kind"))
+        obj.pk, obj.published_at, obj.published_by = (
+            publication.pk, publication.published_at, publication.published_by)
+
+    def delete_model(self, request, obj):
+        publication_delete(publication=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for publication in queryset.select_related("community", "asset"):
+            publication_delete(publication=publication, actor=request.user)
+
+
+@admin.register(TradingGridEvent)
+class TradingGridEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "community_tg_id", "member_email", "state",
+                    "received_at", "applied_at"]
+    list_filter = ["type", "state"]
+    search_fields = ["event_id", "member_email", "community_tg_id"]
+
+
+@admin.register(DirectorySync)
+class DirectorySyncAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "state", "started_at", "finished_at"]
+    list_filter = ["state"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["email", "community", "partner", "invited_by", "created_at", "expires_at",
+                    "accepted_at", "revoked_at"]
+    list_filter = ["community"]
+    search_fields = ["email"]
+
+
+# -- bulk publishing from the Asset admin ---------------------------------------------------
+
+
+class ChooseCommunityForm(forms.Form):
+    community = forms.ModelChoiceField(queryset=Community.objects.filter(active=True))
+
+
+@admin.action(description="Publish to a community…", permissions=["publish_to_community"])
+def publish_to_community(modeladmin, request, queryset):
+    """Intermediate page: choose the community, then publish every selected approved asset."""
+    if not request.user.has_perm("communities.add_publication"):
+        modeladmin.message_user(request, "You may not publish assets.", messages.ERROR)
+        return None
+    form = ChooseCommunityForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        publishable = queryset.filter(approval_state=ApprovalState.APPROVED, retired=False)
+        created = publication_create_many(community=form.cleaned_data["community"],
+                                          assets=publishable, actor=request.user)
+        skipped = queryset.count() - publishable.count()
+        modeladmin.message_user(
+            request, f"Published {created} asset(s) to {form.cleaned_data['community']}"
+                     + (f"; {skipped} not approved or retired, skipped." if skipped else "."),
+            messages.SUCCESS)
+        return None
+    context = {**modeladmin.admin_site.each_context(request), "form": form,
+               "assets": queryset, "opts": modeladmin.model._meta,
+               "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+               "title": "Publish to a community"}
+    return TemplateResponse(request, "communities/admin/publish_to_community.html", context)
+
+
+def _can_publish(request) -> bool:
+    return request.user.has_perm("communities.add_publication")
+
+
+def install_asset_action(site=admin.site) -> bool:
+    """Append the action to the registered Asset admin; False when Asset is not registered."""
+    asset_admin = site._registry.get(Asset)
+    if asset_admin is None:
+        return False
+    if publish_to_community not in (asset_admin.actions or ()):
+        asset_admin.actions = [*(asset_admin.actions or ()), publish_to_community]
+    asset_admin.has_publish_to_community_permission = _can_publish
+    return True
+
+
+install_asset_action()

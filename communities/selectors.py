@@ -1,0 +1,77 @@
+"""Reads for the partner pages: the user's communities, colleagues and invitations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from communities.models import Community, Invitation, Membership
+
+
+@dataclass
+class CommunityEntry:
+    """One row of "My communities": the membership and, for partner admins, the team."""
+
+    membership: Membership
+    current: bool
+    is_admin: bool
+    status: str = ""  # active, suspended, not_started or ended
+    colleagues: list[Membership] = field(default_factory=list)
+    invitations: list[Invitation] = field(default_factory=list)
+
+
+def user_communities(user, at=None) -> QuerySet:
+    """Communities in which `user` holds a current membership; brand staff see all."""
+    from accounts.roles import is_brand_staff
+
+    if is_brand_staff(user):
+        return Community.objects.all()
+    current = Membership.objects.current(at).filter(user=user).values("community_id")
+    return Community.objects.filter(pk__in=current)
+
+
+def my_communities(user, at=None) -> list[CommunityEntry]:
+    """The user's memberships (current or not), with each admin's team: four queries."""
+    at = at or timezone.now()
+    memberships = list(Membership.objects.filter(user=user, community__active=True)
+                       .select_related("community", "partner")
+                       .prefetch_related("community__markets")
+                       .order_by("community__name"))
+    entries = []
+    for m in memberships:
+        current = m.is_current(at)
+        entries.append(CommunityEntry(m, current, current and m.role == m.Role.PARTNER_ADMIN,
+                                      _status(m, current, at)))
+    teams = [(e.membership.community_id, e.membership.partner_id) for e in entries
+             if e.is_admin]
+    if teams:
+        where = reduce(or_, (Q(community_id=c, partner_id=p) for c, p in teams))
+        by_team: dict = {}
+        for colleague in (Membership.objects.filter(where).select_related("user")
+                          .order_by("user__email")):
+            by_team.setdefault((colleague.community_id, colleague.partner_id),
+                               []).append(colleague)
+        invitations: dict = {}
+        for invitation in Invitation.objects.pending(at).filter(where).order_by("email"):
+            invitations.setdefault((invitation.community_id, invitation.partner_id),
+                                   []).append(invitation)
+        for entry in entries:
+            key = (entry.membership.community_id, entry.membership.partner_id)
+            if entry.is_admin:
+                entry.colleagues = by_team.get(key, [])
+                entry.invitations = invitations.get(key, [])
+    return entries
+
+
+def _status(membership: Membership, current: bool, at) -> str:
+    if current:
+        return "active"
+    if membership.state == Membership.State.SUSPENDED:
+        return "suspended"
+    if membership.valid_from and membership.valid_from > at:
+        return "not_started"
+    return "ended"

@@ -1,0 +1,262 @@
+"""Every change to communities, memberships, publications and invitations.
+
+Each public service is one transaction and writes its own audit event inside it.
+Actors are users, or system actor strings such as "tradinggrid-sync".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from audit import record
+from communities.models import Community, Invitation, Membership, Partner, Publication
+
+SYNC_ACTOR = "tradinggrid-sync"
+RULE_FIELDS = ("product_line", "campaign", "market", "kind")
+# Membership fields whose change is worth an audit event (tg_updated_at is bookkeeping).
+AUDITED_FIELDS = ("partner_id", "role", "state", "valid_from", "valid_until", "tg_member_id")
+
+
+def _user_or_none(actor):
+    return actor if getattr(actor, "pk", None) and hasattr(actor, "email") else None
+
+
+# -- publications ----------------------------------------------------------------------------
+
+
+def rule_payload(publication: Publication) -> dict:
+    """A JSON description of a publication rule, for the audit trail."""
+    payload = {"publication_id": publication.pk, "community": publication.community.tg_id}
+    for field in RULE_FIELDS:
+        term = getattr(publication, field)
+        payload[field] = term.slug if term else None
+    return payload
+
+
+def publication_create(*, community: Community, actor, asset=None, product_line=None,
+                       campaign=None, market=None, kind=None) -> Publication:
+    """Publish one asset, or a rule on product line / campaign / market / kind, to a community.
+
+    Publishing what is already published changes nothing and returns the existing row.
+    A rule also covers matching assets that arrive later (the visibility rule evaluates
+    it at read time).
+    """
+    terms = {"product_line": product_line, "campaign": campaign, "market": market,
+             "kind": kind}
+    if (asset is None) == (not any(terms.values())):
+        raise ValidationError("Publish either a single asset or a rule naming at least one of "
+                              "product line, campaign, market or kind, not both.")
+    lookup = {"asset": asset, **terms}
+    same = {(k if v is not None else f"{k}__isnull"): (v if v is not None else True)
+            for k, v in lookup.items()}
+    with transaction.atomic():
+        existing = Publication.objects.filter(community=community, **same).first()
+        if existing:
+            return existing
+        publication = Publication.objects.create(community=community, **lookup,
+                                                 published_by=_user_or_none(actor))
+        if asset is not None:
+            record("asset.published", actor=actor, target=asset, community=community,
+                   payload={"publication_id": publication.pk})
+        else:
+            record("asset.published", actor=actor, target=publication, community=community,
+                   payload={"rule": rule_payload(publication)})
+    return publication
+
+
+def publication_create_many(*, community: Community, assets, actor) -> int:
+    """Publish several assets at once (the admin's bulk action); returns how many were new."""
+    created = 0
+    with transaction.atomic():
+        for asset in assets:
+            before = Publication.objects.filter(community=community, asset=asset).exists()
+            publication_create(community=community, asset=asset, actor=actor)
+            created += not before
+    return created
+
+
+def publication_delete(*, publication: Publication, actor) -> None:
+    """Withdraw a publication: its asset (or the rule's assets) leave the community at once."""
+    with transaction.atomic():
+        if publication.asset_id:
+            record("asset.unpublished", actor=actor, target=publication.asset,
+                   community=publication.community,
+                   payload={"publication_id": publication.pk})
+        else:
+            record("asset.unpublished", actor=actor, target=publication,
+                   community=publication.community, payload={"rule": rule_payload(publication)})
+        publication.delete()
+
+
+# -- memberships -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MembershipTerms:
+    """What a membership should be, as Trading Grid (or an invitation) states it."""
+
+    partner: Partner
+    role: str = Membership.Role.MEMBER
+    state: str = Membership.State.ACTIVE
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    tg_member_id: str = ""
+    tg_updated_at: datetime | None = None
+
+    def fields(self) -> dict:
+        return {"partner_id": self.partner.pk, "role": self.role, "state": self.state,
+                "valid_from": self.valid_from, "valid_until": self.valid_until,
+                "tg_member_id": self.tg_member_id, "tg_updated_at": self.tg_updated_at}
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def membership_apply(*, user, community: Community, terms: MembershipTerms, actor,
+                     existing: Membership | None = None, ignore_older: bool = False
+                     ) -> tuple[Membership | None, str]:
+    """Create or update `user`'s membership of `community` to match `terms`.
+
+    Returns (membership, outcome) with outcome "granted", "updated", "unchanged" or
+    "stale" (an event older than what was last applied, when `ignore_older`). Writes
+    nothing when nothing changed, so a repeated sync is free.
+    """
+    with transaction.atomic():
+        if existing is None:
+            existing = (Membership.objects.select_for_update()
+                        .filter(user=user, community=community).first())
+        if existing is None:
+            membership = Membership.objects.create(user=user, community=community,
+                                                   **terms.fields())
+            record("membership.granted", actor=actor, target=membership, community=community,
+                   partner=terms.partner, payload={"role": terms.role, "state": terms.state,
+                                                   "source": membership.source})
+            return membership, "granted"
+        if (ignore_older and existing.tg_updated_at and terms.tg_updated_at
+                and terms.tg_updated_at < existing.tg_updated_at):
+            return existing, "stale"
+        wanted = terms.fields()
+        changed = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
+        if not changed:
+            return existing, "unchanged"
+        audited = {k: [_jsonable(getattr(existing, k)), _jsonable(v)]
+                   for k, v in changed.items() if k in AUDITED_FIELDS}
+        for field, value in changed.items():
+            setattr(existing, field, value)
+        existing.save(update_fields=[*changed, "updated_at"])
+        if audited:
+            record("membership.updated", actor=actor, target=existing, community=community,
+                   partner=terms.partner, payload={"changes": audited})
+        return existing, "updated" if audited else "unchanged"
+
+
+def membership_revoke(*, membership: Membership, actor, reason: str) -> None:
+    """Remove a membership; whatever it granted is invisible from this commit on."""
+    with transaction.atomic():
+        record("membership.revoked", actor=actor, target=membership,
+               community=membership.community, partner=membership.partner,
+               payload={"reason": reason, "user": membership.user.email,
+                        "role": membership.role, "source": membership.source})
+        membership.delete()
+
+
+# -- invitations -----------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation an emailed token belongs to, pending or not; None if unknown."""
+    return (Invitation.objects.select_related("community", "partner", "invited_by")
+            .filter(token_hash=_token_hash(token)).first())
+
+
+def _admin_membership(user, community: Community, at=None) -> Membership | None:
+    return (Membership.objects.current(at)
+            .filter(user=user, community=community, role=Membership.Role.PARTNER_ADMIN)
+            .select_related("partner").first())
+
+
+def invitation_create(*, inviter, community: Community, email: str,
+                      now: datetime | None = None) -> tuple[Invitation, str]:
+    """A partner admin invites a colleague into `community` on behalf of the admin's partner.
+
+    Returns the invitation and its one-time token (only its hash is stored); the email
+    with the acceptance link is sent by a task once the transaction commits. A newer
+    invitation to the same address and community replaces a pending one.
+    """
+    now = now or timezone.now()
+    email = (email or "").strip().lower()
+    validate_email(email)
+    with transaction.atomic():
+        admin = _admin_membership(inviter, community, now)
+        if admin is None:
+            raise PermissionDenied("Only a partner admin of this community can invite.")
+        if Membership.objects.filter(community=community, user__email__iexact=email).exists():
+            raise ValidationError(f"{email} is already a member of {community}.")
+        Invitation.objects.pending(now).filter(community=community, email=email).update(
+            revoked_at=now)
+        token = secrets.token_urlsafe(32)
+        ttl = getattr(settings, "COMMUNITY_INVITATION_TTL_DAYS", 7)
+        invitation = Invitation.objects.create(
+            token_hash=_token_hash(token), email=email, community=community,
+            partner=admin.partner, invited_by=inviter, created_at=now,
+            expires_at=now + timedelta(days=ttl),
+        )
+        path = reverse("communities:accept_invitation", kwargs={"token": token})
+        transaction.on_commit(lambda: _queue_invitation_email(invitation.pk, path))
+    return invitation, token
+
+
+def _queue_invitation_email(invitation_id: int, path: str) -> None:
+    from communities.tasks import send_invitation_email
+
+    send_invitation_email.delay(invitation_id, path)
+
+
+def invitation_accept(*, invitation: Invitation, user, now: datetime | None = None
+                      ) -> Membership:
+    """Accept an invitation as `user` (whose email must match): a member-role membership.
+
+    Refused when the invitation is expired, used or revoked, or when its inviter is no
+    longer a partner admin of the community.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_pending(now):
+            raise ValidationError("This invitation has expired or was already used.")
+        if user.email.lower() != invitation.email.lower():
+            raise PermissionDenied("This invitation was sent to another email address.")
+        if _admin_membership(invitation.invited_by, invitation.community, now) is None:
+            raise ValidationError("This invitation is no longer valid: ask your partner "
+                                  "admin for a new one.")
+        invitation.accepted_at, invitation.accepted_by = now, user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        membership = Membership.objects.filter(user=user,
+                                               community=invitation.community).first()
+        if membership is not None:
+            return membership
+        membership = Membership.objects.create(
+            user=user, community=invitation.community, partner=invitation.partner,
+            role=Membership.Role.MEMBER, source=Membership.Source.INVITATION,
+            invited_by=invitation.invited_by,
+        )
+        record("membership.granted", actor=invitation.invited_by, target=membership,
+               community=invitation.community, partner=invitation.partner,
+               payload={"source": "invitation", "invitation_id": invitation.pk,
+                        "email": invitation.email})
+    return membership
