@@ -101,6 +101,10 @@ try:
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}")
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL's JIT compiles the visibility subqueries on every request and costs
+    # more than it saves on these short queries (bench/catalog.py: ~1 s per query).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -286,6 +290,8 @@ ASSET_TAXONOMY = {
              "context": "kind", "tag_prefix": "kind:"},
 }
 DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 600, minimum=10)
+# Cloudinary token-based access key (hex): makes transformed download links expire too.
+CLOUDINARY_AUTH_TOKEN_KEY = env_str("CLOUDINARY_AUTH_TOKEN_KEY", "")
 
 # --- Trading Grid -------------------------------------------------------------
 EMULATOR_TRADING_GRID_PORT = env_int("EMULATOR_TRADING_GRID_PORT", 8702, minimum=1)

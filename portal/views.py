@@ -11,8 +11,30 @@ from portal.health import run_checks
 
 @login_required
 def home(request):
-    """The signed-in user's start page."""
-    return render(request, "portal/home.html", {})
+    """What is new for me since my last catalog visit, upcoming launches, my open cases."""
+    from assets import selectors
+    from assets.cloudinary import delivery
+
+    since, new_assets, new_count = selectors.new_for_user(request.user)
+    context = {
+        "since": since,
+        "first_visit": request.user.last_catalog_visit is None,
+        "new_cards": [{"asset": a, "thumbnail": delivery.thumbnail_url(a, 360, 270),
+                       "srcset": delivery.thumbnail_srcset(a), "badge": ""} for a in new_assets],
+        "new_count": new_count,
+        "launches": selectors.upcoming_launches(request.user),
+        "open_cases": [(case, _case_url(case)) for case in selectors.open_cases(request.user)],
+    }
+    return render(request, "portal/home.html", context)
+
+
+def _case_url(case) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("cases:detail", args=[case.pk])
+    except NoReverseMatch:  # the cases pages are not installed yet
+        return None
 
 
 @never_cache

@@ -1,0 +1,101 @@
+"""Partner downloads: check the preset, audit, hand out a signed Cloudinary link.
+
+The caller has already fetched the asset through `Asset.objects.visible_to(user)`;
+these services never stream bytes, they return the link to redirect to.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.http import Http404
+
+from assets.cloudinary.delivery import DownloadLink, download_link, zip_links
+from assets.models import Asset, DownloadPreset
+from assets.selectors import preset_applies
+from communities.models import Membership, Publication
+
+MAX_ZIP_ASSETS = 200
+ORIGINAL = "original"
+
+
+class DownloadError(ValueError):
+    """A download request the portal refuses (bad preset, empty or oversized selection)."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who the download is for: the user's partner and, when known, the community."""
+
+    partner: object | None
+    community: object | None
+
+
+def grant_for(user, assets: list[Asset]) -> Grant:
+    """The partner and community to name in audit events (two queries at most).
+
+    The community is the user's only community, or the one an asset was
+    published to directly; rule-based access across several communities is
+    left unnamed rather than guessed.
+    """
+    memberships = list(Membership.objects.current().filter(user=user)
+                       .select_related("community", "partner").order_by("pk"))
+    if not memberships:
+        return Grant(None, None)  # brand staff
+    if len(memberships) == 1:
+        return Grant(memberships[0].partner, memberships[0].community)
+    by_community = {m.community_id: m for m in memberships}
+    direct = (Publication.objects.filter(asset__in=assets, community_id__in=by_community)
+              .values_list("community_id", flat=True).first())
+    chosen = by_community.get(direct, memberships[0])
+    return Grant(chosen.partner, chosen.community if direct else None)
+
+
+def preset_for(asset: Asset, slug: str) -> DownloadPreset:
+    """The active preset `slug`, if it applies to `asset`; otherwise Http404."""
+    preset = (DownloadPreset.objects.filter(slug=slug, active=True)
+              .prefetch_related("kinds").first())
+    if preset is None or not preset_applies(preset, asset):
+        raise Http404("No such download preset for this asset.")
+    return preset
+
+
+def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLink:
+    """Record `asset.downloaded` (version and preset) and return the signed link."""
+    grant = grant_for(user, [asset])
+    link = download_link(asset, preset)
+    with transaction.atomic():
+        _record(user, asset, preset, grant, {"delivery": "single"})
+    return link
+
+
+def assets_download_zip(*, user, assets: list[Asset],
+                        preset: DownloadPreset | None = None) -> list[DownloadLink]:
+    """One audited `asset.downloaded` per asset, then the ZIP archive link(s)."""
+    if not assets:
+        raise DownloadError("Select at least one asset to download.")
+    if len(assets) > MAX_ZIP_ASSETS:
+        raise DownloadError(f"Select at most {MAX_ZIP_ASSETS} assets for one ZIP file.")
+    grant = grant_for(user, assets)
+    links = zip_links(assets, preset)
+    from audit import record_many
+
+    entries = [_entry(user, asset, preset, grant, {"delivery": "zip"}) for asset in assets]
+    with transaction.atomic():
+        record_many(entries)
+    return links
+
+
+def _entry(user, asset, preset, grant: Grant, extra: dict) -> dict:
+    return {
+        "action": "asset.downloaded", "actor": user, "target": asset,
+        "asset_version": asset.version, "community": grant.community,
+        "partner": grant.partner,
+        "payload": {"preset": preset.slug if preset else ORIGINAL, **extra},
+    }
+
+
+def _record(user, asset, preset, grant: Grant, extra: dict) -> None:
+    from audit import record
+
+    entry = _entry(user, asset, preset, grant, extra)
+    record(entry.pop("action"), **entry)

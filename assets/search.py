@@ -1,0 +1,149 @@
+"""Full-text search over the catalog.
+
+`build_search_document(asset)` flattens what partners search for into
+`Asset.search_document`, one line per weight class (the sync calls it on every
+upsert):
+
+    line 1  title                                   weight A
+    line 2  tags and taxonomy names                 weight B
+    line 3  description                             weight C
+    line 4  public id, split into words             weight D
+
+On PostgreSQL the weighted tsvector is computed from that column by one
+expression (`search_vector()`), which migration 0002_search also indexes with
+GIN, so the query and the index are the same SQL; a pg_trgm index on the title
+finds one-letter typos. On SQLite a simpler fallback matches every term with
+icontains and ranks title matches first.
+"""
+
+import re
+
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramWordSimilarity,
+)
+from django.db import connection
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+
+SEARCH_CONFIG = "english"
+WEIGHTS = ("A", "B", "C", "D")
+MAX_QUERY_LENGTH = 200
+MAX_TYPO_WORDS = 6
+# PostgreSQL's English stop words of three letters or more (they have no lexeme).
+_STOP_WORDS_TEXT = """
+about above after again against all and any are because been before being below between
+both but can did does doing down during each few for from further had has have having her
+here hers herself him himself his how into its itself just more most myself nor not now off
+once only other our ours ourselves out over own same she should some such than that the their
+theirs them themselves then there these they this those through too under until very was
+were what when where which while who whom why will with you your yours yourself yourselves
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+_SPACE = re.compile(r"\s+")
+_ID_SEPARATORS = re.compile(r"[/_.\-]+")
+
+
+def _flat(text) -> str:
+    return _SPACE.sub(" ", str(text or "")).strip()
+
+
+def compose_search_document(*, title: str, tags, names, description: str,
+                            public_id: str) -> str:
+    """The four weighted lines of a search document, from plain values (the sync uses this)."""
+    tag_words = [str(tag).split(":", 1)[-1] for tag in (tags or [])]
+    public_id_words = _ID_SEPARATORS.sub(" ", public_id or "")
+    lines = [title, " ".join(tag_words + [n for n in names if n]), description,
+             public_id_words]
+    return "\n".join(_flat(line) for line in lines)
+
+
+def build_search_document(asset) -> str:
+    """The searchable text of `asset` (title, tags + taxonomy, description, public id).
+
+    Reads product line, campaign, kind and markets; prefetch or select them when
+    building many documents.
+    """
+    taxonomy = [asset.product_line, asset.campaign, asset.kind]
+    names = [term.name for term in taxonomy if term is not None]
+    if asset.pk:
+        names += [market.name for market in asset.markets.all()]
+    return compose_search_document(title=asset.title, tags=asset.tags, names=names,
+                                   description=asset.description, public_id=asset.public_id)
+
+
+def search_vector():
+    """The weighted tsvector of an asset; migration 0002_search indexes this exact expression."""
+    parts = [
+        SearchVector(
+            Func(F("search_document"), Value("\n"), Value(number), function="split_part",
+                 output_field=TextField()),
+            config=SEARCH_CONFIG, weight=weight,
+        )
+        for number, weight in enumerate(WEIGHTS, start=1)
+    ]
+    vector = parts[0]
+    for part in parts[1:]:
+        vector = vector + part
+    return vector
+
+
+def clean_query(text: str | None) -> str:
+    return _flat(text)[:MAX_QUERY_LENGTH]
+
+
+def search_assets(queryset: QuerySet, text: str | None) -> QuerySet:
+    """`queryset` narrowed to assets matching `text`, annotated with `rank` (higher first)."""
+    text = clean_query(text)
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        return _search_postgres(queryset, text)
+    return _search_fallback(queryset, text)
+
+
+def _search_postgres(queryset: QuerySet, text: str) -> QuerySet:
+    query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    typo = TrigramWordSimilarity(Value(text), "title")
+    queryset = queryset.annotate(
+        search_vector=search_vector(),
+        rank=SearchRank(search_vector(), query) + typo * Value(0.1, output_field=FloatField()),
+    )
+    # `@@` uses the GIN expression index. The typo path asks every significant word to
+    # match either the vector or, through `<%` and the pg_trgm index, a word of the title.
+    condition = Q(search_vector=query)
+    words = typo_words(text)
+    if words:
+        per_word = Q()
+        for word in words:
+            per_word &= (Q(search_vector=SearchQuery(word, config=SEARCH_CONFIG))
+                         | Q(title__trigram_word_similar=word))
+        condition |= per_word
+    return queryset.filter(condition)
+
+
+def typo_words(text: str) -> list[str]:
+    """The words of a query worth a typo-tolerant match (no stop words, no operators)."""
+    words = re.findall(r"[^\W_]{3,}", text.lower())
+    return [w for w in dict.fromkeys(words) if w not in STOP_WORDS][:MAX_TYPO_WORDS]
+
+
+def _search_fallback(queryset: QuerySet, text: str) -> QuerySet:
+    terms = text.split()[:8]
+    for term in terms:
+        queryset = queryset.filter(Q(search_document__icontains=term) | Q(title__icontains=term))
+    in_title = [When(Q(title__icontains=text), then=Value(3))]
+    in_title += [When(Q(**{"title__icontains": term}), then=Value(1)) for term in terms]
+    return queryset.annotate(rank=Case(*in_title, default=Value(0), output_field=IntegerField()))

@@ -1,0 +1,1 @@
+from tests.catalog.fixtures import presets  # noqa: F401

@@ -1,0 +1,43 @@
+"""Catalog fixtures shared by tests/catalog, tests/api and tests/browser."""
+
+import importlib
+
+import pytest
+
+from assets.search import build_search_document
+from tests import factories as f
+
+_migration = importlib.import_module("assets.migrations.0002_search")
+
+
+def ensure_default_presets():
+    """The presets migration 0002 creates (transactional tests flush them)."""
+    presets = {}
+    for position, (slug, name, transformation, fmt, types, _docs) in enumerate(
+            _migration.DEFAULT_PRESETS):
+        presets[slug] = f.DownloadPresetFactory(
+            slug=slug, name=name, transformation=transformation, format=fmt,
+            resource_types=types, position=position * 10)
+    return presets
+
+
+@pytest.fixture
+def presets(db):
+    return ensure_default_presets()
+
+
+def indexed(asset):
+    """Fill search_document as the sync does, and return the asset."""
+    asset.search_document = build_search_document(asset)
+    asset.save(update_fields=["search_document"])
+    return asset
+
+
+def published_asset(community, **fields):
+    """An approved asset published directly to `community`, with its search document."""
+    markets = fields.pop("markets", None)
+    asset = f.AssetFactory(**fields)
+    if markets:
+        asset.markets.set(markets)
+    f.PublicationFactory(community=community, asset=asset)
+    return indexed(asset)

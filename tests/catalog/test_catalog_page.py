@@ -1,0 +1,168 @@
+"""The catalog page: visibility, facets that combine, URL state, pagination, query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assets.models import Asset
+from tests import factories as f
+from tests.catalog.fixtures import published_asset
+from tests.helpers import count_queries
+
+CATALOG = reverse("assets:catalog")
+
+
+@pytest.fixture
+def taxonomy(db):
+    return {
+        "trail": f.ProductLineFactory(slug="trail", name="Trail Series"),
+        "summit": f.ProductLineFactory(slug="summit", name="Summit Series"),
+        "de": f.MarketFactory(slug="de", name="Germany"),
+        "fr": f.MarketFactory(slug="fr", name="France"),
+        "shot": f.AssetKindFactory(slug="product-shot", name="Product shot"),
+        "spring": f.CampaignFactory(slug="spring-26", name="Spring 26"),
+    }
+
+
+@pytest.fixture
+def shelf(eu_retailers, taxonomy):
+    t = taxonomy
+    return {
+        "trail_de": published_asset(eu_retailers, title="Trail boot DE", product_line=t["trail"],
+                                    markets=[t["de"]], kind=t["shot"], width=1600, height=900),
+        "trail_fr": published_asset(eu_retailers, title="Trail boot FR", product_line=t["trail"],
+                                    markets=[t["fr"]], format="png", width=900, height=1600),
+        "summit_both": published_asset(eu_retailers, title="Summit jacket",
+                                       product_line=t["summit"], markets=[t["de"], t["fr"]],
+                                       campaign=t["spring"], width=1000, height=1000),
+    }
+
+
+def _titles(response):
+    return sorted(card["asset"].title for card in response.context["cards"])
+
+
+def _facet(response, name):
+    facet = next(x for x in response.context["facets"] if x.name == name)
+    return {v.value: v.count for v in facet.values}
+
+
+def test_charlie_sees_none_of_the_eu_assets(client_for, charlie, shelf):
+    # when
+    response = client_for(charlie).get(CATALOG)
+    # then
+    assert response.status_code == 200
+    assert response.context["cards"] == []
+    assert "Trail boot" not in response.content.decode()
+
+
+def test_facets_combine_with_and_across_and_or_within(client_for, bob, shelf):
+    client = client_for(bob)
+    # when
+    by_market = client.get(CATALOG, {"market": "de"})
+    by_market_and_line = client.get(CATALOG, {"market": "de", "product_line": "trail"})
+    either_line = client.get(CATALOG, {"product_line": ["trail", "summit"], "market": "fr"})
+    # then
+    assert _titles(by_market) == ["Summit jacket", "Trail boot DE"]
+    assert _titles(by_market_and_line) == ["Trail boot DE"]
+    assert _titles(either_line) == ["Summit jacket", "Trail boot FR"]
+
+
+def test_each_facet_counts_with_the_other_filters_applied(client_for, bob, shelf):
+    # when
+    response = client_for(bob).get(CATALOG, {"market": "de"})
+    # then
+    assert _facet(response, "market") == {"de": 2, "fr": 2}  # its own filter is left out
+    assert _facet(response, "product_line") == {"trail": 1, "summit": 1}
+    assert _facet(response, "orientation") == {"landscape": 1, "square": 1}
+    assert _facet(response, "format") == {"jpg": 2}
+
+
+def test_orientation_format_and_updated_since_filter(client_for, bob, shelf):
+    # given
+    Asset.objects.filter(pk=shelf["trail_fr"].pk).update(
+        updated_at=timezone.now() - timedelta(days=60))
+    client = client_for(bob)
+    # then
+    assert _titles(client.get(CATALOG, {"orientation": "portrait"})) == ["Trail boot FR"]
+    assert _titles(client.get(CATALOG, {"format": "png"})) == ["Trail boot FR"]
+    recent = client.get(CATALOG, {"updated_since": "30d"})
+    assert _titles(recent) == ["Summit jacket", "Trail boot DE"]
+    assert _facet(recent, "updated_since") == {"30d": 2, "90d": 3, "365d": 3, "7d": 2}
+
+
+def test_sort_by_name_and_search_in_the_url(client_for, bob, shelf):
+    # when
+    response = client_for(bob).get(CATALOG, {"sort": "name", "q": "boot"})
+    # then
+    assert [c["asset"].title for c in response.context["cards"]] == ["Trail boot DE",
+                                                                     "Trail boot FR"]
+    html = response.content.decode()
+    assert 'value="boot"' in html
+    assert '<option value="name" selected>' in html
+
+
+def test_bad_filter_values_show_an_error_and_lose_nothing(client_for, bob, shelf):
+    # when
+    response = client_for(bob).get(CATALOG, {"orientation": "diagonal", "market": "de"})
+    # then
+    assert response.status_code == 200
+    assert "orientation" in response.context["filter"].errors
+    assert _titles(response) == ["Summit jacket", "Trail boot DE"]  # the good filter applies
+
+
+def test_pagination_keeps_the_filters(client_for, bob, eu_retailers, taxonomy):
+    # given
+    for n in range(5):
+        published_asset(eu_retailers, title=f"Boot {n}", markets=[taxonomy["de"]])
+    # when
+    response = client_for(bob).get(CATALOG, {"market": "de", "per_page": 2, "page": 2})
+    # then
+    assert response.context["page"].number == 2
+    assert len(response.context["cards"]) == 2
+    assert "market=de&amp;per_page=2&amp;page=3" in response.content.decode()
+
+
+def test_cards_carry_cloudinary_thumbnails_with_srcset(client_for, bob, shelf):
+    # when
+    html = client_for(bob).get(CATALOG).content.decode()
+    # then
+    assert "/image/upload/c_fill,f_auto,g_auto,h_270,q_auto,w_360/" in html
+    assert " 720w" in html and 'sizes="' in html
+
+
+def test_viewing_the_catalog_stamps_the_last_visit(client_for, bob, shelf):
+    # when
+    client_for(bob).get(CATALOG)
+    # then
+    bob.refresh_from_db()
+    assert bob.last_catalog_visit is not None
+    assert timezone.now() - bob.last_catalog_visit < timedelta(minutes=1)
+
+
+def test_the_catalog_requires_sign_in(client, shelf):
+    assert client.get(CATALOG).status_code == 302
+
+
+@pytest.mark.parametrize("search", ["", "boot"])
+def test_the_query_count_does_not_grow_with_the_page(client_for, bob, eu_retailers, taxonomy,
+                                                     search):
+    # given
+    client = client_for(bob)
+
+    def render(n):
+        for i in range(n - Asset.objects.count()):
+            published_asset(eu_retailers, title=f"Trail boot {i}", markets=[taxonomy["de"]],
+                            product_line=taxonomy["trail"], campaign=taxonomy["spring"])
+        with count_queries() as queries:
+            response = client.get(CATALOG, {"q": search, "per_page": 50, "market": "de"})
+        assert len(response.context["cards"]) == n
+        return len(queries)
+
+    # when
+    ten, fifty = render(10), render(50)
+    # then
+    assert ten == fifty
+    assert ten == 14  # 13, and one for the rules of bob's communities (visibility)

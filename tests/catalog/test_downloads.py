@@ -1,0 +1,158 @@
+"""Downloads: visibility, the audit event, and the signed Cloudinary link that serves the file."""
+
+import io
+import time
+import zipfile
+from urllib.parse import parse_qs, urlsplit
+
+import cloudinary.utils
+import pytest
+import requests
+from django.urls import reverse
+from PIL import Image
+
+from audit.models import Event
+from tests import factories as f
+from tests.catalog.media import asset_from_upload, upload_image
+
+
+def _download(asset, preset):
+    return reverse("assets:download", args=[asset.pk, preset])
+
+
+def _downloads():
+    return list(Event.objects.filter(action="asset.downloaded").order_by("sequence"))
+
+
+def test_it_records_the_download_and_redirects_to_a_signed_link(client_for, bob, alice_asset,
+                                                                presets, eu_retailers):
+    # when
+    response = client_for(bob).get(_download(alice_asset, "web-1200-webp"))
+    # then
+    assert response.status_code == 302
+    assert "/image/upload/s--" in response["Location"]
+    assert "/c_limit,w_1200/fl_attachment/" in response["Location"]
+    assert response["Location"].endswith(f"v{alice_asset.version}/{alice_asset.public_id}.webp")
+    [event] = _downloads()
+    assert (event.actor_user_id, event.asset_id, event.asset_version) == (
+        bob.pk, alice_asset.pk, alice_asset.version)
+    assert event.payload["preset"] == "web-1200-webp"
+    assert event.community_id == eu_retailers.pk
+    assert event.partner_label == "Alpine Outfitters GmbH"
+
+
+def test_the_original_is_a_private_download_link_that_expires(client_for, bob, alice_asset,
+                                                              presets, settings):
+    # given
+    settings.DOWNLOAD_LINK_TTL = 600
+    # when
+    response = client_for(bob).get(_download(alice_asset, "original"))
+    # then
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert urlsplit(response["Location"]).path.endswith("/image/download")
+    assert abs(int(query["expires_at"][0]) - (time.time() + 600)) < 5
+    assert query["public_id"] == [alice_asset.public_id] and query["attachment"] == ["1"]
+
+
+@pytest.mark.parametrize("who", ["charlie", "anonymous"])
+def test_nobody_else_can_download_and_nothing_is_recorded(client, client_for, charlie,
+                                                           alice_asset, presets, who):
+    # given
+    http = client_for(charlie) if who == "charlie" else client
+    # when
+    response = http.get(_download(alice_asset, "original"))
+    # then
+    if who == "charlie":
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    assert _downloads() == []
+
+
+def test_a_preset_that_does_not_apply_is_a_404(client_for, bob, eu_retailers, presets):
+    # given: a video gets no image presets
+    video = f.AssetFactory(resource_type="video", format="mp4")
+    f.PublicationFactory(community=eu_retailers, asset=video)
+    # when
+    response = client_for(bob).get(_download(video, "web-1200-webp"))
+    unknown = client_for(bob).get(_download(video, "no-such-preset"))
+    # then
+    assert (response.status_code, unknown.status_code) == (404, 404)
+    assert _downloads() == []
+
+
+def test_the_zip_is_one_archive_link_audited_per_asset(client_for, bob, alice_asset, charlie_asset,
+                                                      eu_retailers, presets):
+    # given
+    second = f.AssetFactory()
+    f.PublicationFactory(community=eu_retailers, asset=second)
+    # when: bob also slips in charlie's asset id
+    response = client_for(bob).post(reverse("assets:download_zip"), {
+        "asset": [alice_asset.pk, second.pk, charlie_asset.pk], "preset": "original"})
+    # then
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert "/image/generate_archive" in response["Location"]
+    assert sorted(query["public_ids[]"]) == sorted([alice_asset.public_id, second.public_id])
+    assert "expires_at" in query
+    assert sorted(e.asset_id for e in _downloads()) == sorted([alice_asset.pk, second.pk])
+
+
+def test_an_empty_zip_selection_is_refused_clearly(client_for, bob, charlie_asset, presets):
+    # when
+    response = client_for(bob).post(reverse("assets:download_zip"),
+                                    {"asset": [charlie_asset.pk]}, follow=True)
+    # then
+    assert "Select at least one asset" in response.content.decode()
+    assert _downloads() == []
+
+
+# --------------------------------------------------------------- against the emulator
+
+@pytest.fixture
+def uploaded(cloudinary_emulator, eu_retailers):
+    result = upload_image("kestrel/trail/tb2-hero", 2400, 1600, "authenticated")
+    asset = asset_from_upload(result, title="Trailblazer hero")
+    f.PublicationFactory(community=eu_retailers, asset=asset)
+    return asset
+
+
+@pytest.mark.parametrize("preset, size", [("web-1200-webp", (1200, 800)),
+                                          ("thumbnail-400", (400, 400)),
+                                          ("original", (2400, 1600))])
+def test_the_emulator_serves_the_presets_size(client_for, bob, uploaded, presets, preset, size):
+    # when
+    location = client_for(bob).get(_download(uploaded, preset))["Location"]
+    served = requests.get(location, timeout=10)
+    # then
+    assert served.status_code == 200, served.headers.get("X-Cld-Error")
+    assert "attachment" in served.headers.get("Content-Disposition", "")
+    assert Image.open(io.BytesIO(served.content)).size == size
+
+
+def test_an_expired_or_tampered_link_is_refused_by_cloudinary(client_for, bob, uploaded, presets):
+    # given
+    signed = client_for(bob).get(_download(uploaded, "web-1200-webp"))["Location"]
+    expired = cloudinary.utils.private_download_url(
+        uploaded.public_id, "png", type="authenticated", expires_at=int(time.time()) - 5)
+    # when
+    tampered = requests.get(signed.replace("w_1200", "w_2400"), timeout=10)
+    too_late = requests.get(expired, timeout=10)
+    # then
+    assert tampered.status_code == 403
+    assert too_late.status_code == 403
+
+
+def test_the_emulator_serves_the_zip(client_for, bob, uploaded, presets, eu_retailers):
+    # given
+    other = asset_from_upload(upload_image("kestrel/trail/tb2-side", 800, 600), title="Side")
+    f.PublicationFactory(community=eu_retailers, asset=other)
+    # when
+    location = client_for(bob).post(reverse("assets:download_zip"), {
+        "asset": [uploaded.pk, other.pk], "preset": "web-1200-webp"})["Location"]
+    served = requests.get(location, timeout=10)
+    # then
+    assert served.status_code == 200, served.text
+    names = zipfile.ZipFile(io.BytesIO(served.content)).namelist()
+    assert len(names) == 2 and all(name.endswith(".webp") for name in names)
