@@ -2,7 +2,35 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+from accounts.roles import is_brand_staff
+
+
+def partner_ids_administered_by(user):
+    """A subquery of the partner organisations `user` is a current partner admin of."""
+    from communities.models import Membership
+
+    return (Membership.objects.current().filter(user=user, role=Membership.Role.PARTNER_ADMIN)
+            .values("partner_id"))
+
+
+class CaseQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The cases `user` may read: staff all; partner admins their organisations'; members
+        their own. Pages, API and emails all go through this one rule."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if is_brand_staff(user):
+            return self
+        return self.filter(Q(opener=user) | Q(partner_id__in=partner_ids_administered_by(user)))
+
+    def open(self):
+        return self.filter(status__in=Case.OPEN_STATUSES)
+
+    def overdue(self, at=None):
+        return self.open().filter(sla_due_at__lt=at or timezone.now())
 
 
 class Case(models.Model):
@@ -71,6 +99,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["partner", "status"])]
@@ -83,8 +113,16 @@ class Case(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Messages `user` may read: partners never get internal notes (pages, API, emails)."""
+        if is_brand_staff(user):
+            return self
+        return self.exclude(kind=Message.Kind.INTERNAL)
+
+
 class Message(models.Model):
-    """One entry in a case's thread."""
+    """One entry in a case's thread: a reply, a staff-only internal note or a system message."""
 
     class Kind(models.TextChoices):
         REPLY = "reply", "Reply"
@@ -97,10 +135,19 @@ class Message(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPLY)
     body = models.TextField()
     referenced_assets = models.ManyToManyField("assets.Asset", blank=True, related_name="+")
+    # Set on system messages that must be written once (e.g. "version:<pk>"), so a retried
+    # sync or a signal sent twice does not repeat them.
+    event_key = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "event_key"], condition=~Q(event_key=""),
+                                    name="case_message_event_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.case.reference}"
@@ -108,3 +155,55 @@ class Message(models.Model):
     @property
     def is_internal(self) -> bool:
         return self.kind == self.Kind.INTERNAL
+
+
+class CaseCounter(models.Model):
+    """The last reference number handed out in a year (locked while allocating the next)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Notification(models.Model):
+    """One email to one recipient about a case: the outbox that makes sending idempotent.
+
+    Rows are written in the same transaction as the change they announce, so an email is
+    never lost when no worker runs: the queued task, or the periodic sweep, sends it later.
+    """
+
+    class Kind(models.TextChoices):
+        CASE_OPENED = "case_opened", "New case"
+        REPLY = "reply", "Reply"
+        RESOLVED = "resolved", "Resolution"
+        SLA_REMINDER = "sla_reminder", "SLA reminder"
+
+    class Audience(models.TextChoices):
+        PARTNER = "partner", "Partner"
+        STAFF = "staff", "Support staff"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    recipient = models.EmailField()
+    # What is announced: "message:<pk>" or "sla:<case pk>:<due time>"; one email per
+    # (key, recipient) however often a task is retried.
+    key = models.CharField(max_length=100)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "recipient"], name="case_notification_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.key})"

@@ -1,0 +1,155 @@
+"""REST API for cases and their messages: the same querysets and services as the pages.
+
+Partners see their own (or, as partner admins, their organisation's) cases and never an
+internal note; staff see every case. Creating goes through the services, so the API
+opens, replies and audits exactly as the pages do.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from cases import selectors, services
+from cases.filters import CaseFilter
+from cases.markdown import render_markdown
+from cases.models import Case, Message
+
+
+class ResolutionSerializer(serializers.Serializer):
+    kind = serializers.CharField(source="resolution_kind")
+    asset = serializers.IntegerField(source="resolution_asset_id", allow_null=True)
+    version = serializers.IntegerField(source="resolution_version.version", allow_null=True,
+                                       default=None)
+    link = serializers.CharField(source="resolution_link")
+    note = serializers.CharField(source="resolution_note")
+    download_url = serializers.SerializerMethodField()
+    resolved_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_download_url(self, case):
+        if not case.resolution_asset_id:
+            return None
+        return selectors.download_url(case.resolution_asset_id)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    asset_version = serializers.IntegerField(source="asset_version.version", allow_null=True,
+                                             default=None, read_only=True)
+    partner = serializers.CharField(source="partner.name", read_only=True)
+    community = serializers.CharField(source="community.name", allow_null=True, default=None,
+                                      read_only=True)
+    opener = serializers.EmailField(source="opener.email", read_only=True)
+    assignee = serializers.EmailField(source="assignee.email", allow_null=True, default=None,
+                                      read_only=True)
+    resolution = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "subject", "category", "status", "priority", "asset",
+                  "asset_version", "partner", "community", "opener", "assignee", "sla_due_at",
+                  "resolution", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    # Inline (not a component) so the schema can say "an object or null" in OpenAPI 3.0.
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "kind": {"type": "string", "enum": Case.ResolutionKind.values},
+        "asset": {"type": "integer", "nullable": True},
+        "version": {"type": "integer", "nullable": True},
+        "link": {"type": "string"}, "note": {"type": "string"},
+        "download_url": {"type": "string", "nullable": True},
+        "resolved_at": {"type": "string", "format": "date-time", "nullable": True}}})
+    def get_resolution(self, case) -> dict | None:
+        return ResolutionSerializer(case).data if case.resolution_kind else None
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    asset = serializers.IntegerField(min_value=1)
+    category = serializers.ChoiceField(choices=Case.Category.choices)
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=20_000)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices,
+                                       default=Case.Priority.NORMAL)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    body_html = serializers.SerializerMethodField()
+    referenced_assets = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "kind", "author", "body", "body_html", "referenced_assets", "created_at"]
+        read_only_fields = fields
+
+    def get_author(self, message) -> str | None:
+        return str(message.author) if message.author_id else None
+
+    def get_body_html(self, message) -> str:
+        return render_markdown(message.body)
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000)
+    internal = serializers.BooleanField(default=False)
+    referenced_assets = serializers.ListField(child=serializers.IntegerField(min_value=1),
+                                              required=False, default=list, max_length=20)
+
+
+def _call(service, **kwargs):
+    try:
+        return service(**kwargs)
+    except services.CaseNotFound as exc:
+        raise NotFound(str(exc))
+    except services.CaseError as exc:
+        raise ValidationError({"detail": str(exc)})
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):
+    """Cases the caller may read; partners open new ones on assets they can see."""
+
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        return (selectors.cases_for(self.request.user)
+                .select_related("asset_version", "resolution_version")
+                .order_by("-updated_at", "-pk"))
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    def create(self, request, *args, **kwargs):
+        incoming = CaseCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        case = _call(services.case_open, opener=request.user, **incoming.validated_data)
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class MessageViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The thread of one case, as the caller may read it (no internal notes for partners)."""
+
+    serializer_class = MessageSerializer
+    pagination_class = None
+
+    def get_case(self) -> Case:
+        if not hasattr(self, "_case"):
+            self._case = get_object_or_404(selectors.cases_for(self.request.user),
+                                           pk=self.kwargs["case_pk"])
+        return self._case
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        return selectors.thread_for(self.request.user, self.get_case())
+
+    @extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer})
+    def create(self, request, *args, **kwargs):
+        incoming = MessageCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        message = _call(services.case_reply, case=self.get_case(), author=request.user,
+                        body=data["body"], internal=data["internal"],
+                        referenced_assets=data["referenced_assets"])
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

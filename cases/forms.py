@@ -1,0 +1,60 @@
+"""Forms of the case pages (labels and help texts are what screen readers announce)."""
+
+from django import forms
+
+from cases.filters import staff_users
+from cases.models import Case
+from cases.services import BULK_ACTIONS
+
+
+class OpenCaseForm(forms.Form):
+    category = forms.ChoiceField(choices=Case.Category.choices, label="What is wrong?")
+    subject = forms.CharField(max_length=200, label="Subject")
+    priority = forms.ChoiceField(choices=Case.Priority.choices, initial=Case.Priority.NORMAL,
+                                 label="Priority")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000,
+                           label="Describe the problem",
+                           help_text="Markdown is supported: **bold**, lists, links.")
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000,
+                           label="Your reply", help_text="Markdown is supported.")
+    internal = forms.BooleanField(required=False, label="Internal note (staff only, never "
+                                                        "shown to the partner)")
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False,
+                                      empty_label="Unassigned", label="Assignee")
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[c for c in Case.Status.choices if c[0] != Case.Status.RESOLVED],
+        label="Status")
+    note = forms.CharField(required=False, max_length=2000, label="Note (optional)")
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(choices=Case.Priority.choices, label="Priority")
+
+
+class ResolveForm(forms.Form):
+    resolution_kind = forms.ChoiceField(choices=Case.ResolutionKind.choices,
+                                        widget=forms.RadioSelect, label="Resolve with")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    replacement_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    link = forms.URLField(required=False, max_length=1000, assume_scheme="https",
+                          label="Replacement link")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000,
+                           label="Note to the partner")
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a.title()) for a in BULK_ACTIONS],
+                               label="With the selected cases")
+    assignee = forms.ModelChoiceField(queryset=staff_users(), required=False,
+                                      empty_label="Unassigned", label="Assign to")
+    priority = forms.ChoiceField(choices=[("", "—"), *Case.Priority.choices], required=False,
+                                 label="Set priority")

@@ -1,0 +1,47 @@
+"""Celery tasks of the cases app: thin wrappers that take ids (routed to `notifications`)."""
+
+import smtplib
+from datetime import timedelta
+
+from celery import shared_task
+
+from cases import notifications
+
+TRANSIENT = (smtplib.SMTPException, OSError, ConnectionError)
+
+
+@shared_task(name="cases.tasks.send_notification", bind=True, acks_late=True, max_retries=8)
+def send_notification(self, notification_id: int) -> bool:
+    """Send one outbox row; a row already sent (or being sent) is left alone."""
+    try:
+        return notifications.deliver(notification_id)
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc, countdown=min(900, 30 * 2 ** self.request.retries))
+
+
+@shared_task(name="cases.tasks.send_pending_notifications")
+def send_pending_notifications(older_than_minutes: int = 5) -> int:
+    """Re-queue outbox rows whose task never ran (belt and braces for lost messages)."""
+    ids = notifications.pending(timedelta(minutes=older_than_minutes))
+    for pk in ids:
+        send_notification.delay(pk)
+    return len(ids)
+
+
+@shared_task(name="cases.tasks.notify_sla_reminders")
+def notify_sla_reminders() -> int:
+    """Hourly: remind assignees of open cases close to (or past) their SLA due time."""
+    return len(notifications.remind_due_cases())
+
+
+@shared_task(name="cases.tasks.note_new_version", bind=True, acks_late=True, max_retries=5)
+def note_new_version(self, asset_id: int, version_id: int) -> int:
+    """Add "a new version of this asset was published" to the asset's open cases."""
+    from assets.models import AssetVersion
+    from cases.services import case_note_new_version
+
+    version = AssetVersion.objects.select_related("asset").filter(
+        pk=version_id, asset_id=asset_id).first()
+    if version is None:
+        return 0
+    return len(case_note_new_version(asset=version.asset, version=version))

@@ -1,0 +1,148 @@
+"""Case emails: who gets what, both parts, exactly once, and never an internal note."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from cases import notifications, services, tasks
+from cases.models import Case, Notification
+from tests import factories as f
+
+
+def test_a_new_case_emails_support(bob_case, settings):
+    # then
+    assert [m.to for m in mail.outbox] == [[settings.SUPPORT_EMAIL]]
+    email = mail.outbox[0]
+    assert email.subject == f"[{bob_case.reference}] New case: Wrong packaging photo"
+    assert "The photo shows last year's box." in email.body
+    assert email.alternatives[0][1] == "text/html"
+    assert f"/cases/{bob_case.reference}/" in email.alternatives[0][0]
+
+
+def test_a_support_reply_emails_the_opener(bob_case, bob, support,
+                                           django_capture_on_commit_callbacks):
+    # given
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reply(case=bob_case, author=support, body="Which market?")
+    # then
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    assert "Which market?" in mail.outbox[0].body
+
+
+def test_a_partner_reply_emails_the_assignee(bob_case, bob, support,
+                                             django_capture_on_commit_callbacks):
+    # given
+    services.case_assign(case=bob_case, actor=support, assignee=support)
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reply(case=bob_case, author=bob, body="Germany.")
+    # then
+    assert [m.to for m in mail.outbox] == [[support.email]]
+
+
+def test_a_resolution_emails_the_opener_and_their_partner_admin(
+        bob_case, bob, alice, support, alice_asset, django_capture_on_commit_callbacks):
+    # given
+    mail.outbox.clear()
+    corrected = f.AssetVersionFactory(asset=alice_asset)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_resolve(case=bob_case, actor=support, resolution_kind="version",
+                              version=corrected, note="Fixed the box photo.")
+    # then
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([bob.email, alice.email])
+    assert all(f"v{corrected.version}" in m.body for m in mail.outbox)
+    assert all("Fixed the box photo." in m.alternatives[0][0] for m in mail.outbox)
+
+
+def test_an_internal_note_sends_no_email(bob_case, support,
+                                         django_capture_on_commit_callbacks):
+    # given
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reply(case=bob_case, author=support, body="note", internal=True)
+    # then
+    assert mail.outbox == []
+
+
+def test_sending_twice_sends_once(bob_case):
+    # given
+    row = Notification.objects.get(case=bob_case)
+    mail.outbox.clear()
+    # when
+    again = tasks.send_notification.delay(row.pk).get()
+    # then
+    assert again is False and mail.outbox == []
+
+
+def test_a_partner_row_for_an_internal_note_is_refused_at_send_time(bob_case, bob, support):
+    # given: a row that should never exist (e.g. written by a bug elsewhere)
+    note = bob_case.messages.create(author=support, kind="internal", body="secret")
+    row = Notification.objects.create(case=bob_case, message=note, kind="reply",
+                                      audience="partner", recipient=bob.email,
+                                      key=f"message:{note.pk}")
+    mail.outbox.clear()
+    # when
+    sent = notifications.deliver(row.pk)
+    # then
+    assert sent is False and mail.outbox == []
+
+
+def test_a_failed_send_is_kept_for_a_retry(bob_case, monkeypatch):
+    # given
+    Notification.objects.update(sent_at=None, claimed_at=None)
+    row = Notification.objects.get(case=bob_case)
+
+    def smtp_down(self, *a, **k):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", smtp_down)
+    # when
+    with pytest.raises(OSError):
+        notifications.deliver(row.pk)
+    # then
+    row.refresh_from_db()
+    assert row.sent_at is None and row.claimed_at is None
+    assert "connection refused" in row.last_error
+
+
+def test_the_sweep_sends_rows_whose_task_was_lost(bob_case, settings):
+    # given: a row written, its task never run
+    Notification.objects.update(sent_at=None, claimed_at=None,
+                                created_at=timezone.now() - timedelta(minutes=10))
+    mail.outbox.clear()
+    # when
+    count = tasks.send_pending_notifications.delay().get()
+    # then
+    assert count == 1 and [m.to for m in mail.outbox] == [[settings.SUPPORT_EMAIL]]
+    assert tasks.send_pending_notifications.delay().get() == 0
+
+
+def test_assignees_are_reminded_once_of_cases_close_to_their_sla(
+        bob_case, support, django_capture_on_commit_callbacks):
+    # given
+    services.case_assign(case=bob_case, actor=support, assignee=support)
+    Case.objects.filter(pk=bob_case.pk).update(sla_due_at=timezone.now() + timedelta(hours=2))
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        first = tasks.notify_sla_reminders.delay().get()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = tasks.notify_sla_reminders.delay().get()
+    # then
+    assert (first, second) == (1, 0)
+    assert [m.to for m in mail.outbox] == [[support.email]]
+    assert "SLA due soon" in mail.outbox[0].subject
+
+
+def test_cases_far_from_their_sla_are_not_reminded(bob_case, support):
+    # given
+    services.case_assign(case=bob_case, actor=support, assignee=support)
+    # then (due in 72 hours)
+    assert tasks.notify_sla_reminders.delay().get() == 0
