@@ -13,7 +13,9 @@ from django.db.models import F
 VECTOR_INDEX = "asset_search_vector_gin"
 TRIGRAM_INDEX = "asset_title_trgm"
 
-DOCUMENT_KINDS = ("document", "documents", "spec-sheet", "datasheet", "brochure", "manual")
+# Kinds that are documents; the rows are created here so the preset can name them
+# before the first sync (the sync maps `asset_kind: spec_sheet` onto the same row).
+DOCUMENT_KINDS = {"document": "Document", "spec_sheet": "Spec sheet"}
 DEFAULT_PRESETS = [
     # slug, name, transformation, format, resource types, for documents only
     ("original", "Original", "", "", [], False),
@@ -54,7 +56,8 @@ def create_default_presets(apps, schema_editor):
             "name": name, "transformation": transformation, "format": fmt,
             "resource_types": types, "position": position * 10})
         if created and documents:
-            kind_model.objects.get_or_create(slug="document", defaults={"name": "Document"})
+            for kind_slug, kind_name in DOCUMENT_KINDS.items():
+                kind_model.objects.get_or_create(slug=kind_slug, defaults={"name": kind_name})
             preset.kinds.set(kind_model.objects.filter(slug__in=DOCUMENT_KINDS))
 
 

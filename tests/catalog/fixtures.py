@@ -13,11 +13,14 @@ _migration = importlib.import_module("assets.migrations.0002_search")
 def ensure_default_presets():
     """The presets migration 0002 creates (transactional tests flush them)."""
     presets = {}
-    for position, (slug, name, transformation, fmt, types, _docs) in enumerate(
+    for position, (slug, name, transformation, fmt, types, documents) in enumerate(
             _migration.DEFAULT_PRESETS):
         presets[slug] = f.DownloadPresetFactory(
             slug=slug, name=name, transformation=transformation, format=fmt,
             resource_types=types, position=position * 10)
+        if documents:
+            presets[slug].kinds.set([f.AssetKindFactory(slug=kind_slug, name=kind_name)
+                                     for kind_slug, kind_name in _migration.DOCUMENT_KINDS.items()])
     return presets
 
 
