@@ -26,6 +26,7 @@ from assets.models import (
     ProductLine,
     SyncRun,
 )
+from audit.admin_base import ReadOnlyAdmin
 
 STATE_ACTIONS = ("asset.approved", "asset.rejected", "asset.retired", "asset.restored",
                  "asset.version_added", "asset.published", "asset.unpublished")
@@ -168,21 +169,12 @@ class AssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     change_list_template = "admin/assets/syncrun/change_list.html"
     list_display = ("__str__", "kind", "state", "progress_bar", "seen", "total", "created",
                     "updated", "unchanged", "retired", "api_calls", "attempts", "started_at",
                     "finished_at", "error_summary")
     list_filter = ("kind", "state")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Progress")
     def progress_bar(self, obj):
@@ -220,18 +212,13 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(CloudinaryNotification)
-class CloudinaryNotificationAdmin(admin.ModelAdmin):
+class CloudinaryNotificationAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "notification_type", "state", "received_at", "applied_at",
                     "outcome")
     list_filter = ("notification_type", "state")
     readonly_fields = ("dedupe_key", "notification_type", "payload", "signed_at",
                        "received_at", "state", "applied_at", "attempts", "outcome")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProductLine, AssetKind)

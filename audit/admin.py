@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from audit import export
 from audit.actions import ACTIONS
+from audit.admin_base import ReadOnlyAdmin
 from audit.models import ChainVerification, Event
 from audit.verify import verify_chain
 
@@ -104,7 +105,7 @@ class AssetFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Read-only: nobody adds, changes or deletes audit events, superusers included."""
 
     change_list_template = "admin/audit/event/change_list.html"
@@ -130,15 +131,6 @@ class EventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Event._meta.fields] + ["payload_text"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -190,15 +182,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChainVerification)
-class ChainVerificationAdmin(admin.ModelAdmin):
+class ChainVerificationAdmin(ReadOnlyAdmin):
     list_display = ("ran_at", "ok", "checked", "first_broken_sequence", "head_sequence", "reason")
     list_filter = ("ok",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
 from assets.models import ApprovalState, Asset
+from audit.admin_base import ReadOnlyAdmin
 from communities.models import (
     Community,
     DirectorySync,
@@ -24,19 +25,6 @@ from communities.models import (
     TradingGridEvent,
 )
 from communities.services import publication_create, publication_create_many, publication_delete
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows mirrored from Trading Grid or written by the portal itself: look, don't touch."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MembershipInline(admin.TabularInline):

@@ -5,39 +5,13 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from audit.models import Event
 from cases.models import Case
 from tests import factories as f
-from tests.services import need_chromium
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    executable = need_chromium()
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # between page actions are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # ORM calls made while Playwright's greenlet runs get their own connection
-            # (Django keeps connections per context); close it so the test database can
-            # be dropped.
-            connections.close_all()
-
 
 def signed_in_page(browser, live_server, user):
     client = Client()

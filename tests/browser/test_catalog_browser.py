@@ -12,26 +12,6 @@ from tests import factories as f
 from tests.catalog.fixtures import ensure_default_presets, indexed
 from tests.catalog.media import asset_from_upload, upload_image
 from tests.conftest import PASSWORD
-from tests.services import need_chromium
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    chromium = need_chromium()
-    # Playwright's sync API runs an event loop in this thread; the ORM calls around it are
-    # still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @pytest.fixture
