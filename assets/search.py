@@ -9,11 +9,10 @@ upsert):
     line 3  description                             weight C
     line 4  public id, split into words             weight D
 
-On PostgreSQL the weighted tsvector is computed from that column by one
-expression (`search_vector()`), which migration 0002_search also indexes with
-GIN, so the query and the index are the same SQL; a pg_trgm index on the title
-finds one-letter typos. On SQLite a simpler fallback matches every term with
-icontains and ranks title matches first.
+On PostgreSQL the database stores the weighted tsvector of that column in a
+generated column with a GIN index (migration 0004; `search_vector()` is its
+expression); a pg_trgm index on the title finds one-letter typos. On SQLite a
+simpler fallback matches every term with icontains and ranks title matches first.
 """
 
 import re
@@ -22,11 +21,13 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorField,
     TrigramWordSimilarity,
 )
 from django.db import connection
 from django.db.models import (
     Case,
+    Expression,
     F,
     FloatField,
     Func,
@@ -84,8 +85,22 @@ def build_search_document(asset) -> str:
                                    description=asset.description, public_id=asset.public_id)
 
 
+class StoredSearchVector(Expression):
+    """The `search_vector` column PostgreSQL generates from search_document (migration 0004).
+
+    Not a model field: the database computes it on every write. Compiled against the
+    query's own table alias, so it stays right when the queryset becomes a subquery.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.search_vector", []
+
+
 def search_vector():
-    """The weighted tsvector of an asset; migration 0002_search indexes this exact expression."""
+    """The weighted tsvector expression; migration 0004 stores exactly this in a column."""
     parts = [
         SearchVector(
             Func(F("search_document"), Value("\n"), Value(number), function="split_part",
@@ -118,8 +133,9 @@ def _search_postgres(queryset: QuerySet, text: str) -> QuerySet:
     query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
     typo = TrigramWordSimilarity(Value(text), "title")
     queryset = queryset.annotate(
-        search_vector=search_vector(),
-        rank=SearchRank(search_vector(), query) + typo * Value(0.1, output_field=FloatField()),
+        search_vector=StoredSearchVector(),
+        rank=SearchRank(StoredSearchVector(), query)
+        + typo * Value(0.1, output_field=FloatField()),
     )
     # `@@` uses the GIN expression index. The typo path asks every significant word to
     # match either the vector or, through `<%` and the pg_trgm index, a word of the title.
