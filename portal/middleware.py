@@ -3,6 +3,8 @@
 import re
 import uuid
 
+from django.http import HttpResponseBadRequest
+
 from audit.context import RequestInfo, current_request
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -25,3 +27,23 @@ class RequestIdMiddleware:
             current_request.reset(token)
         response["X-Request-Id"] = request_id
         return response
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the path or query string is a 400, not a database error.
+
+    PostgreSQL text cannot hold NUL, so a filter value carrying one would fail deep in
+    the ORM as a 500. Form fields already refuse it (Django's null-character validator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest("Bad request: the address contains a NUL character.",
+                                          content_type="text/plain")
+        return self.get_response(request)
