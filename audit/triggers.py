@@ -7,7 +7,7 @@ Installed by migration 0002. On SQLite, a migration that rebuilds audit_event
 
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import NotSupportedError, transaction
 
 TABLE = "audit_event"
 MESSAGE = "audit events are append-only"
@@ -50,7 +50,7 @@ def _statements(connection, install: bool) -> list[str]:
         return _POSTGRES_INSTALL if install else _POSTGRES_UNINSTALL
     if connection.vendor == "sqlite":
         return _SQLITE_INSTALL if install else _SQLITE_UNINSTALL
-    raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
+    raise NotSupportedError(f"audit triggers: PostgreSQL and SQLite only, not {connection.vendor}")
 
 
 def install(connection) -> None:
