@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.text import slugify
@@ -39,16 +40,22 @@ def context_of(resource: dict) -> dict:
     return {str(k): v for k, v in context.items() if isinstance(v, (str, int, float))}
 
 
+@lru_cache(maxsize=8192)
+def _slug(text: str) -> str:
+    # A sync page repeats the same few taxonomy values hundreds of times; slugify is slow.
+    return slugify(text.strip())[:100]
+
+
 def _slugs(values: Iterable) -> list[str]:
     found = []
     for value in values:
-        slug = slugify(str(value).strip())[:100]
+        slug = _slug(str(value))
         if slug and slug not in found:
             found.append(slug)
     return found
 
 
-def _candidates(resource: dict, dimension: str) -> list[str]:
+def _candidates(resource: dict, dimension: str, context: dict) -> list[str]:
     """The values of one dimension from the first source that names any."""
     config = settings.ASSET_TAXONOMY[dimension]
     metadata = resource.get("metadata") or {}
@@ -56,7 +63,7 @@ def _candidates(resource: dict, dimension: str) -> list[str]:
     values = _slugs(raw if isinstance(raw, list) else [raw] if raw else [])
     if values:
         return values
-    raw = context_of(resource).get(config.get("context") or "")
+    raw = context.get(config.get("context") or "")
     values = _slugs(str(raw).split(",") if raw else [])
     if values:
         return values
@@ -65,10 +72,14 @@ def _candidates(resource: dict, dimension: str) -> list[str]:
     return _slugs(t[len(prefix):] for t in tags if prefix and str(t).startswith(prefix))
 
 
-def resolve(resource: dict) -> Terms:
-    """The taxonomy of a Cloudinary resource (Search, Admin or Upload shape)."""
-    single = {dim: (_candidates(resource, dim) or [None])[0] for dim in SINGLE}
-    return Terms(markets=tuple(sorted(_candidates(resource, "market"))), **single)
+def resolve(resource: dict, context: dict | None = None) -> Terms:
+    """The taxonomy of a Cloudinary resource (Search, Admin or Upload shape).
+
+    `context`: the resource's `context_of()`, when the caller has it already.
+    """
+    context = context_of(resource) if context is None else context
+    single = {dim: (_candidates(resource, dim, context) or [None])[0] for dim in SINGLE}
+    return Terms(markets=tuple(sorted(_candidates(resource, "market", context))), **single)
 
 
 def display_name(dimension: str, slug: str) -> str:

@@ -2,8 +2,9 @@
 
 `upsert_resources` is shared by the full and delta syncs (a page of 500) and by webhook
 notifications (one resource). It reads the existing rows once, skips unchanged ones by
-fingerprint, ignores stale data (a version older than the one we hold), and writes the rest
-with bulk_create / bulk_update, recording an audit event per asset it changes.
+fingerprint (one narrow query per page), ignores stale data (a version older than the one
+we hold), and writes the rest with lean multi-row INSERTs (assets/sync/bulk.py) and
+per-row UPDATEs, recording an audit event per asset it changes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assets.cloudinary.client import parse_time
 from assets.models import ApprovalState, Asset, AssetVersion
 from assets.search import compose_search_document
 from assets.signals import send_version_added
+from assets.sync.bulk import insert_objects, insert_rows
 from assets.taxonomy import TermCache, Terms, context_of, resolve
 from audit import record_many
 
@@ -72,9 +74,9 @@ def _updated_at(resource: dict) -> str | None:
     return resource.get("updated_at")
 
 
-def fingerprint_source(resource: dict, terms: Terms) -> dict:
+def fingerprint_source(resource: dict, terms: Terms, context: dict | None = None) -> dict:
     """Everything the catalog mirrors of a resource, in a canonical shape."""
-    context = context_of(resource)
+    context = context_of(resource) if context is None else context
     metadata = resource.get("metadata") if isinstance(resource.get("metadata"), dict) else {}
     public_id = str(resource.get("public_id") or "")
     title = (metadata.get("title") or context.get("title") or resource.get("display_name")
@@ -156,19 +158,14 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
     cache = cache or TermCache()
     items = _prepare(resources)
     cache.ensure(item.terms for item in items.values())
-    existing = {a.asset_id: a for a in Asset.objects.select_for_update().filter(
-        asset_id__in=list(items)).order_by("pk")}
     counts = Counts(asset_ids=list(items))
+    existing = _existing(items, counts)
     now = timezone.now()
     new, changed = [], []
     for asset_id, item in items.items():
+        if asset_id in existing and existing[asset_id] is None:
+            continue  # unchanged or stale: counted by _existing
         asset = existing.get(asset_id)
-        if asset is not None and item.source["version"] < asset.version:
-            counts.stale += 1
-            continue
-        if asset is not None and asset.sync_fingerprint == item.digest and not asset.retired:
-            counts.unchanged += 1
-            continue
         values = _fields(item.source, item.terms, cache, item.digest)
         if asset is None:
             item.asset = Asset(asset_id=asset_id, synced_at=now, **values)
@@ -202,10 +199,35 @@ def _prepare(resources: list[dict]) -> dict[str, _Item]:
         asset_id = resource.get("asset_id")
         if not asset_id or not resource.get("public_id"):
             continue  # nothing to key it on; Cloudinary always sends both
-        terms = resolve(resource)
-        source = fingerprint_source(resource, terms)
+        context = context_of(resource)
+        terms = resolve(resource, context)
+        source = fingerprint_source(resource, terms, context)
         items[str(asset_id)] = _Item(resource, terms, source, fingerprint(source))
     return items
+
+
+def _existing(items: dict[str, _Item], counts: Counts) -> dict[str, Asset | None]:
+    """The rows we hold for `items`, locked: None for those to skip (unchanged or stale).
+
+    A narrow query decides first, so an unchanged page (most of them) loads no full rows.
+    """
+    skip, load = {}, []
+    for asset_id, version, digest, retired in Asset.objects.select_for_update().filter(
+            asset_id__in=list(items)).order_by("pk").values_list(
+            "asset_id", "version", "sync_fingerprint", "retired"):
+        item = items[asset_id]
+        if item.source["version"] < version:
+            counts.stale += 1
+            skip[asset_id] = None
+        elif digest == item.digest and not retired:
+            counts.unchanged += 1
+            skip[asset_id] = None
+        else:
+            load.append(asset_id)
+    if load:
+        skip.update((a.asset_id, a) for a in Asset.objects.select_for_update().filter(
+            asset_id__in=load).order_by("pk"))
+    return skip
 
 
 def _initial_approval(asset: Asset, moderation_status: str | None, now) -> None:
@@ -238,19 +260,24 @@ def _free_public_ids(assets: list[Asset], actor: str, events: list[dict]) -> Non
 
 
 def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> None:
-    Asset.objects.bulk_create([i.asset for i in new], batch_size=500)
+    if new:
+        insert_objects([i.asset for i in new])
+        pks = dict(Asset.objects.filter(asset_id__in=[i.asset.asset_id for i in new])
+                   .values_list("asset_id", "pk"))
+        for item in new:
+            item.asset.pk = pks[item.asset.asset_id]
     for item in changed:
         if item.asset.retired:
             item.asset.retired, item.asset.retired_at = False, None
             item.changed.append("retired")
     versioned = new + [i for i in changed if i.asset.version != i.previous_version]
-    AssetVersion.objects.bulk_create([
-        AssetVersion(asset=i.asset, version=i.asset.version, bytes=i.asset.bytes,
+    insert_objects([
+        AssetVersion(asset_id=i.asset.pk, version=i.asset.version, bytes=i.asset.bytes,
                      etag=str(i.resource.get("etag") or "")[:64], format=i.asset.format,
                      width=i.asset.width, height=i.asset.height,
                      created_at=parse_time(i.resource.get("uploaded_at")) or
                      i.asset.cloudinary_updated_at or i.asset.cloudinary_created_at or now)
-        for i in versioned], batch_size=500, ignore_conflicts=True)
+        for i in versioned], ignore_conflicts=True)
     if new:
         # One statement points every new asset at its first version (bulk_update would
         # build a CASE per row and field, far slower at 500 rows).
@@ -266,18 +293,17 @@ def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> Non
                                                  asset.current_version)
             Asset.objects.filter(pk=asset.pk).update(
                 **{name: getattr(asset, name) for name in UPDATE_FIELDS})
-    _set_markets(new + changed, cache)
+    _set_markets(new, changed, cache)
 
 
-def _set_markets(items: list[_Item], cache: TermCache) -> None:
+def _set_markets(new: list[_Item], changed: list[_Item], cache: TermCache) -> None:
     through = Asset.markets.through
-    asset_pks = [i.asset.pk for i in items]
-    if not asset_pks:
-        return
-    through.objects.filter(asset_id__in=asset_pks).delete()
-    through.objects.bulk_create(
-        [through(asset_id=item.asset.pk, market_id=cache.pk("market", slug))
-         for item in items for slug in item.terms.markets], batch_size=1000)
+    if changed:  # new assets have no links yet
+        through.objects.filter(asset_id__in=[i.asset.pk for i in changed]).delete()
+    items = new + changed
+    insert_rows(through, ["asset_id", "market_id"],
+                [(item.asset.pk, cache.pk("market", slug))
+                 for item in items for slug in item.terms.markets])
 
 
 def _apply_cloudinary_moderation(changed: list[_Item], now, actor: str,
