@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections, router, transaction
+from django.db import NotSupportedError, connections, router, transaction
 from django.utils import timezone
 
 from audit.actions import validate_action
@@ -125,7 +125,7 @@ def _lock_and_read_head(using: str) -> tuple[int, str]:
             # queue on the lock instead of both reading the same head.
             cursor.execute("UPDATE audit_event SET sequence = sequence WHERE 0")
         else:
-            raise NotImplementedError(f"audit appends are not serialised on {connection.vendor}")
+            raise NotSupportedError(f"audit appends are not serialised on {connection.vendor}")
     head = Event.objects.using(using).order_by("-sequence").values_list("sequence", "hash").first()
     return head or (0, GENESIS_HASH)
 
