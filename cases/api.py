@@ -6,62 +6,17 @@ opens, replies and audits exactly as the pages do.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from cases import selectors, services
+from cases.api_actions import CaseActionsMixin
 from cases.filters import CaseFilter
 from cases.markdown import render_markdown
 from cases.models import Case, Message
-
-
-class ResolutionSerializer(serializers.Serializer):
-    kind = serializers.CharField(source="resolution_kind")
-    asset = serializers.IntegerField(source="resolution_asset_id", allow_null=True)
-    version = serializers.IntegerField(source="resolution_version.version", allow_null=True,
-                                       default=None)
-    link = serializers.CharField(source="resolution_link")
-    note = serializers.CharField(source="resolution_note")
-    download_url = serializers.SerializerMethodField()
-    resolved_at = serializers.DateTimeField()
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_download_url(self, case):
-        if not case.resolution_asset_id:
-            return None
-        return selectors.download_url(case.resolution_asset_id)
-
-
-class CaseSerializer(serializers.ModelSerializer):
-    asset_version = serializers.IntegerField(source="asset_version.version", allow_null=True,
-                                             default=None, read_only=True)
-    partner = serializers.CharField(source="partner.name", read_only=True)
-    community = serializers.CharField(source="community.name", allow_null=True, default=None,
-                                      read_only=True)
-    opener = serializers.EmailField(source="opener.email", read_only=True)
-    assignee = serializers.EmailField(source="assignee.email", allow_null=True, default=None,
-                                      read_only=True)
-    resolution = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Case
-        fields = ["id", "reference", "subject", "category", "status", "priority", "asset",
-                  "asset_version", "partner", "community", "opener", "assignee", "sla_due_at",
-                  "resolution", "created_at", "updated_at"]
-        read_only_fields = fields
-
-    # Inline (not a component) so the schema can say "an object or null" in OpenAPI 3.0.
-    @extend_schema_field({"type": "object", "nullable": True, "properties": {
-        "kind": {"type": "string", "enum": Case.ResolutionKind.values},
-        "asset": {"type": "integer", "nullable": True},
-        "version": {"type": "integer", "nullable": True},
-        "link": {"type": "string"}, "note": {"type": "string"},
-        "download_url": {"type": "string", "nullable": True},
-        "resolved_at": {"type": "string", "format": "date-time", "nullable": True}}})
-    def get_resolution(self, case) -> dict | None:
-        return ResolutionSerializer(case).data if case.resolution_kind else None
+from cases.serializers import CaseSerializer
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -106,8 +61,8 @@ def _call(service, **kwargs):
         raise ValidationError({"detail": str(exc)})
 
 
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  viewsets.GenericViewSet):
+class CaseViewSet(CaseActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                  mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Cases the caller may read; partners open new ones on assets they can see."""
 
     serializer_class = CaseSerializer
@@ -115,7 +70,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def get_queryset(self):
         return (selectors.cases_for(self.request.user)
-                .select_related("asset_version", "resolution_version")
+                .select_related("asset_version", "resolution_version", "resolution_asset")
                 .order_by("-updated_at", "-pk"))
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})

@@ -179,6 +179,8 @@ class Notification(models.Model):
         REPLY = "reply", "Reply"
         RESOLVED = "resolved", "Resolution"
         SLA_REMINDER = "sla_reminder", "SLA reminder"
+        REOPENED = "reopened", "Reopened"
+        NEW_VERSION = "new_version", "New version published"
 
     class Audience(models.TextChoices):
         PARTNER = "partner", "Partner"

@@ -33,6 +33,8 @@ SUBJECTS = {
     Kind.REPLY: "New reply",
     Kind.RESOLVED: "Resolved",
     Kind.SLA_REMINDER: "SLA due soon",
+    Kind.REOPENED: "Reopened",
+    Kind.NEW_VERSION: "New version published",
 }
 
 
@@ -46,8 +48,10 @@ def _staff_recipient(case: Case) -> str:
     return case.assignee.email if case.assignee_id else settings.SUPPORT_EMAIL
 
 
-def recipients(case: Case, message: Message, kind: str) -> list[tuple[str, str]]:
-    """(email, audience) pairs for an announcement; the author is never told of their own."""
+def recipients(case: Case, message: Message, kind: str,
+               actor=None) -> list[tuple[str, str]]:
+    """(email, audience) pairs for an announcement; the author (or `actor`, for a system
+    message written on someone's behalf) is never told of their own doing."""
     from accounts.roles import is_brand_staff
 
     if message.kind == Message.Kind.INTERNAL:
@@ -56,6 +60,10 @@ def recipients(case: Case, message: Message, kind: str) -> list[tuple[str, str]]
         pairs = [(settings.SUPPORT_EMAIL, Audience.STAFF)]
         if case.assignee_id:
             pairs.append((case.assignee.email, Audience.STAFF))
+    elif kind == Kind.REOPENED:
+        pairs = [(_staff_recipient(case), Audience.STAFF)]
+    elif kind == Kind.NEW_VERSION:
+        pairs = [(case.opener.email, Audience.PARTNER)]
     elif kind == Kind.RESOLVED:
         pairs = [(case.opener.email, Audience.PARTNER)]
         pairs += [(email, Audience.PARTNER) for email in _partner_admin_emails(case)]
@@ -64,18 +72,20 @@ def recipients(case: Case, message: Message, kind: str) -> list[tuple[str, str]]
     else:
         pairs = [(_staff_recipient(case), Audience.STAFF)]
     author_email = (message.author.email if message.author_id else "").lower()
+    actor_email = (getattr(actor, "email", "") or "").lower()
     seen, unique = set(), []
     for email, audience in pairs:
-        if email and email.lower() not in seen and email.lower() != author_email:
+        if email and email.lower() not in seen and email.lower() not in (author_email,
+                                                                         actor_email):
             seen.add(email.lower())
             unique.append((email, audience))
     return unique
 
 
-def announce(case: Case, message: Message, kind: str) -> list[Notification]:
+def announce(case: Case, message: Message, kind: str, actor=None) -> list[Notification]:
     """Write the outbox rows for `message` and queue their sending after commit."""
     rows = []
-    for email, audience in recipients(case, message, kind):
+    for email, audience in recipients(case, message, kind, actor=actor):
         row, _ = Notification.objects.get_or_create(
             key=f"message:{message.pk}", recipient=email,
             defaults={"case": case, "message": message, "kind": kind, "audience": audience})

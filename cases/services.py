@@ -219,16 +219,25 @@ def case_set_priority(*, case: Case, actor, priority: str) -> Case:
     return case
 
 
+def _opener_can_see(case: Case, asset_id: int) -> None:
+    try:
+        _visible_assets(case.opener, [asset_id])
+    except CaseNotFound:
+        raise CaseNotFound(f"{case.opener} cannot see that asset (it is not published to "
+                           "them), so the resolution would be a dead link. Choose one they "
+                           "can see.")
+
+
 def _resolution_target(case, kind, version, replacement_asset, link):
     if kind == Case.ResolutionKind.VERSION:
         if not isinstance(version, AssetVersion):
             raise CaseError("Choose the corrected version.")
-        _visible_assets(case.opener, [version.asset_id])
+        _opener_can_see(case, version.asset_id)
         return version, version.asset, ""
     if kind == Case.ResolutionKind.REPLACEMENT:
         if not isinstance(replacement_asset, Asset):
             raise CaseError("Choose the replacement asset.")
-        _visible_assets(case.opener, [replacement_asset.pk])
+        _opener_can_see(case, replacement_asset.pk)
         return replacement_asset.current_version, replacement_asset, ""
     if kind == Case.ResolutionKind.LINK:
         try:
@@ -286,7 +295,10 @@ def reopen_deadline(case: Case):
 
 @transaction.atomic
 def case_reopen(*, case: Case, actor) -> Case:
-    """Reopen a resolved or closed case within CASE_REOPEN_WINDOW_DAYS of its resolution."""
+    """Reopen a resolved or closed case within CASE_REOPEN_WINDOW_DAYS of its resolution.
+
+    The assignee (or the support mailbox, when nobody is assigned) is emailed on commit.
+    """
     case = _readable(Case.objects.select_for_update().get(pk=case.pk), actor)
     deadline = reopen_deadline(case)
     if case.is_open or deadline is None:
@@ -298,7 +310,8 @@ def case_reopen(*, case: Case, actor) -> Case:
     case.resolved_at = case.closed_at = None
     case.sla_due_at = sla_due(case.priority, now)
     case.sla_reminded_at = None
-    _change_status(case, actor=actor, to=S.IN_PROGRESS)
+    message = _change_status(case, actor=actor, to=S.IN_PROGRESS)
+    notifications.announce(case, message, notifications.Kind.REOPENED, actor=actor)
     return case
 
 
@@ -329,7 +342,10 @@ def case_bulk_update(*, actor, cases: Iterable[Case], action: str, assignee=None
 @transaction.atomic
 def case_note_new_version(*, asset: Asset, version: AssetVersion,
                           actor: str = "cloudinary-sync") -> list[Message]:
-    """Tell every open case on `asset` that a new version was published (once per version)."""
+    """Tell every open case on `asset` that a new version was published (once per version).
+
+    Each case's opener is emailed on commit (once per version, like the note itself).
+    """
     added = []
     for case in Case.objects.open().filter(asset=asset).order_by("pk"):
         key = f"version:{version.pk}"
@@ -341,5 +357,6 @@ def case_note_new_version(*, asset: Asset, version: AssetVersion,
         _audit("case.replied", actor=actor, case=case,
                payload={"message": message.pk, "kind": Message.Kind.SYSTEM,
                         "asset_version": version.version})
+        notifications.announce(case, message, notifications.Kind.NEW_VERSION)
         added.append(message)
     return added
