@@ -48,13 +48,16 @@ def catalog(request):
     """Search and facets over what the user may see; the state lives in the URL."""
     base = selectors.catalog_queryset(request.user)
     filterset = AssetFilter(request.GET, queryset=base)
+    facets, total = selectors.facet_counts(request.GET, base)
     paginator = Paginator(filterset.qs, _page_size(request))
+    if total is not None:
+        paginator.count = total  # counted with the facets: spares a COUNT(*) over the rule
     page = paginator.get_page(request.GET.get("page"))
     visit = request.user.last_catalog_visit
     User.objects.filter(pk=request.user.pk).update(last_catalog_visit=timezone.now())
     context = {
         "filter": filterset,
-        "facets": selectors.facet_counts(request.GET, base),
+        "facets": facets,
         "page": page,
         "cards": [_card(asset, visit) for asset in page.object_list],
         "sorts": SORTS,

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -165,4 +166,6 @@ def test_the_query_count_does_not_grow_with_the_page(client_for, bob, eu_retaile
     ten, fifty = render(10), render(50)
     # then
     assert ten == fifty
-    assert ten == 14  # 13, and one for the rules of bob's communities (visibility)
+    # 13, and one for the rules of bob's communities (visibility). On PostgreSQL the 7 facet
+    # counts and the page's COUNT(*) run as one statement (assets.selectors): 7.
+    assert ten == (7 if connection.vendor == "postgresql" else 14)
