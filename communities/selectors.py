@@ -67,6 +67,17 @@ def my_communities(user, at=None) -> list[CommunityEntry]:
     return entries
 
 
+def admin_teams(user, at=None) -> Q:
+    """A filter on rows with community and partner: the teams `user` is partner admin of.
+
+    Anything outside it is answered 404 by the partner pages, exactly like a missing row.
+    """
+    teams = (Membership.objects.current(at)
+             .filter(user=user, role=Membership.Role.PARTNER_ADMIN)
+             .values_list("community_id", "partner_id"))
+    return reduce(or_, (Q(community_id=c, partner_id=p) for c, p in teams), Q(pk__in=[]))
+
+
 def _status(membership: Membership, current: bool, at) -> str:
     if current:
         return "active"

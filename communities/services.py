@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,21 +128,27 @@ def membership_apply(*, user, community: Community, terms: MembershipTerms, acto
                      ) -> tuple[Membership | None, str]:
     """Create or update `user`'s membership of `community` to match `terms`.
 
-    Returns (membership, outcome) with outcome "granted", "updated", "unchanged" or
-    "stale" (an event older than what was last applied, when `ignore_older`). Writes
-    nothing when nothing changed, so a repeated sync is free.
+    Returns (membership, outcome) with outcome "granted", "updated", "unchanged",
+    "stale" (an event older than what was last applied, when `ignore_older`) or
+    "vanished" (None: the `existing` row given was deleted meanwhile). Writes nothing
+    when nothing changed, so a repeated sync is free. Safe against a concurrent
+    transaction creating the same membership: its row is then updated instead.
     """
     with transaction.atomic():
         if existing is None:
-            existing = (Membership.objects.select_for_update()
-                        .filter(user=user, community=community).first())
+            existing = _locked_membership(user, community)
         if existing is None:
-            membership = Membership.objects.create(user=user, community=community,
-                                                   **terms.fields())
-            record("membership.granted", actor=actor, target=membership, community=community,
-                   partner=terms.partner, payload={"role": terms.role, "state": terms.state,
-                                                   "source": membership.source})
-            return membership, "granted"
+            membership = _create_membership_once(user=user, community=community,
+                                                 fields=terms.fields())
+            if membership is not None:
+                record("membership.granted", actor=actor, target=membership,
+                       community=community, partner=terms.partner,
+                       payload={"role": terms.role, "state": terms.state,
+                                "source": membership.source})
+                return membership, "granted"
+            # Someone else (a webhook task, the full sync) created it first: update theirs.
+            existing = (Membership.objects.select_for_update()
+                        .get(user=user, community=community))
         if (ignore_older and existing.tg_updated_at and terms.tg_updated_at
                 and terms.tg_updated_at < existing.tg_updated_at):
             return existing, "stale"
@@ -154,11 +160,38 @@ def membership_apply(*, user, community: Community, terms: MembershipTerms, acto
                    for k, v in changed.items() if k in AUDITED_FIELDS}
         for field, value in changed.items():
             setattr(existing, field, value)
-        existing.save(update_fields=[*changed, "updated_at"])
+        existing.updated_at = timezone.now()
+        if not Membership.objects.filter(pk=existing.pk).update(
+                **changed, updated_at=existing.updated_at):
+            # Removed since the caller read it (a member.removed webhook while a full sync
+            # runs): a removal ends access at once, so it is not granted back here; the
+            # next sync re-grants it if Trading Grid still lists the member.
+            return None, "vanished"
         if audited:
             record("membership.updated", actor=actor, target=existing, community=community,
                    partner=terms.partner, payload={"changes": audited})
         return existing, "updated" if audited else "unchanged"
+
+
+def _locked_membership(user, community: Community) -> Membership | None:
+    """The membership, locked for this transaction (the read the race tests wrap)."""
+    return Membership.objects.select_for_update().filter(user=user, community=community).first()
+
+
+def _create_membership_once(*, user, community: Community, fields: dict) -> Membership | None:
+    """Insert the membership, or return None when a concurrent transaction inserted it first.
+
+    The savepoint keeps the caller's transaction usable after the unique constraint fires
+    (PostgreSQL aborts the whole transaction otherwise), so the caller re-reads the winner's
+    row and carries on instead of failing the whole community for this sync run.
+    """
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(user=user, community=community, **fields)
+    except IntegrityError:
+        if not Membership.objects.filter(user=user, community=community).exists():
+            raise  # another constraint failed: not the race, a real error
+        return None
 
 
 def membership_revoke(*, membership: Membership, actor, reason: str) -> None:
@@ -250,13 +283,72 @@ def invitation_accept(*, invitation: Invitation, user, now: datetime | None = No
                                                community=invitation.community).first()
         if membership is not None:
             return membership
-        membership = Membership.objects.create(
-            user=user, community=invitation.community, partner=invitation.partner,
-            role=Membership.Role.MEMBER, source=Membership.Source.INVITATION,
-            invited_by=invitation.invited_by,
+        membership = _create_membership_once(
+            user=user, community=invitation.community,
+            fields={"partner": invitation.partner, "role": Membership.Role.MEMBER,
+                    "source": Membership.Source.INVITATION,
+                    "invited_by": invitation.invited_by},
         )
+        if membership is None:  # the sync added them a moment ago
+            return Membership.objects.get(user=user, community=invitation.community)
         record("membership.granted", actor=invitation.invited_by, target=membership,
                community=invitation.community, partner=invitation.partner,
                payload={"source": "invitation", "invitation_id": invitation.pk,
                         "email": invitation.email})
     return membership
+
+
+# -- a partner admin's own team --------------------------------------------------------------
+
+
+def _require_team_admin(actor, community: Community, partner: Partner, at=None) -> None:
+    admin = _admin_membership(actor, community, at)
+    if admin is None or admin.partner_id != partner.pk:
+        raise PermissionDenied("Only a partner admin of this organisation in this community "
+                               "can do that.")
+
+
+def membership_revoke_invited(*, membership: Membership, actor) -> None:
+    """A partner admin removes a colleague whom their organisation invited; access ends now.
+
+    Only invitation memberships of the admin's own organisation and community qualify:
+    members who come from Trading Grid are removed there (the next sync would bring them
+    back otherwise). Raises PermissionDenied or ValidationError, and changes nothing then.
+    """
+    with transaction.atomic():
+        membership = (Membership.objects.select_for_update(of=("self",))
+                      .select_related("user", "community", "partner")
+                      .filter(pk=membership.pk).first())
+        if membership is None:
+            raise ValidationError("This membership was already removed.")
+        _require_team_admin(actor, membership.community, membership.partner)
+        if membership.source != Membership.Source.INVITATION:
+            raise ValidationError("This member comes from OpenText Trading Grid: remove them "
+                                  "there, and the portal follows.")
+        if membership.user_id == actor.pk:
+            raise ValidationError("You cannot revoke your own membership.")
+        membership_revoke(membership=membership, actor=actor,
+                          reason="revoked by a partner admin")
+
+
+def invitation_withdraw(*, invitation: Invitation, actor, now: datetime | None = None) -> None:
+    """A partner admin withdraws a pending invitation: its link stops working at once.
+
+    Audited as `membership.revoked` (the access it promised), with `withdrawn` in the
+    payload. Withdrawing one that is no longer pending is refused with ValidationError.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        invitation = (Invitation.objects.select_for_update(of=("self",))
+                      .select_related("community", "partner").get(pk=invitation.pk))
+        _require_team_admin(actor, invitation.community, invitation.partner, now)
+        if not invitation.is_pending(now):
+            raise ValidationError("This invitation was already accepted, withdrawn or has "
+                                  "expired.")
+        invitation.revoked_at = now
+        invitation.save(update_fields=["revoked_at"])
+        record("membership.revoked", actor=actor, target=invitation,
+               community=invitation.community, partner=invitation.partner,
+               payload={"reason": "invitation withdrawn by a partner admin",
+                        "withdrawn": True, "invitation_id": invitation.pk,
+                        "email": invitation.email})

@@ -72,15 +72,33 @@ def _check_member(member: tradinggrid.RemoteMember) -> None:
 # -- upserts ---------------------------------------------------------------------------------
 
 
+def _create_or_reread(create, reread):
+    """`create()` in a savepoint; if a concurrent transaction inserted the same row first
+    (the full sync and a webhook task can), `reread()` it instead of failing: (row, created).
+    """
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        row = reread()
+        if row is None:
+            raise  # another constraint failed: a real error, not the race
+        return row, False
+
+
 def upsert_community(remote: tradinggrid.RemoteCommunity, counts: Counter) -> Community:
     """Create or update a community and its markets; writes only what differs."""
     kind = remote.kind if remote.kind in Community.Kind.values else Community.Kind.OTHER
     wanted = {"name": remote.name or remote.id, "kind": kind,
               "description": remote.description, "active": True}
     community = Community.objects.filter(tg_id=remote.id).first()
+    created = False
     if community is None:
-        community = Community.objects.create(tg_id=remote.id, synced_at=timezone.now(),
-                                             **wanted)
+        community, created = _create_or_reread(
+            lambda: Community.objects.create(tg_id=remote.id, synced_at=timezone.now(),
+                                             **wanted),
+            lambda: Community.objects.filter(tg_id=remote.id).first())
+    if created:
         counts["communities_created"] += 1
     elif any(getattr(community, k) != v for k, v in wanted.items()):
         for field, value in wanted.items():
@@ -109,9 +127,13 @@ def upsert_partner(company: tradinggrid.RemoteCompany, cache: dict, counts: Coun
         return cache[company.id]
     partner = Partner.objects.filter(tg_company_id=company.id).first()
     name = company.name or company.id
+    created = False
     if partner is None:
-        partner = Partner.objects.create(tg_company_id=company.id, name=name,
-                                         synced_at=timezone.now())
+        partner, created = _create_or_reread(
+            lambda: Partner.objects.create(tg_company_id=company.id, name=name,
+                                           synced_at=timezone.now()),
+            lambda: Partner.objects.filter(tg_company_id=company.id).first())
+    if created:
         counts["partners_created"] += 1
     elif partner.name != name:
         partner.name, partner.synced_at = name, timezone.now()
@@ -131,10 +153,15 @@ def upsert_user(member: tradinggrid.RemoteMember, users: dict, counts: Counter) 
     """The portal user for a member; new ones have no usable password (invite/reset/SSO)."""
     email = member.email.strip().lower()
     user = users.get(email)
+    created = False
     if user is None:
-        user = User.objects.create_user(email, password=None, first_name=member.given_name,
-                                        last_name=member.family_name)
+        user, created = _create_or_reread(
+            lambda: User.objects.create_user(email, password=None,
+                                             first_name=member.given_name,
+                                             last_name=member.family_name),
+            lambda: User.objects.filter(email__iexact=email).first())
         users[email] = user
+    if created:
         counts["users_created"] += 1
     elif (member.given_name and member.family_name
           and (user.first_name, user.last_name) != (member.given_name, member.family_name)):

@@ -15,9 +15,15 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from communities.forms import AcceptInvitationForm, InviteForm
-from communities.models import Community, Membership
-from communities.selectors import my_communities
-from communities.services import invitation_accept, invitation_create, invitation_for_token
+from communities.models import Community, Invitation, Membership
+from communities.selectors import admin_teams, my_communities
+from communities.services import (
+    invitation_accept,
+    invitation_create,
+    invitation_for_token,
+    invitation_withdraw,
+    membership_revoke_invited,
+)
 
 AUTH_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -49,6 +55,38 @@ def invite(request, community_pk: int):
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("communities:mine")
     return mine(request, invite_form=form, invite_community=community, status=400)
+
+
+@login_required
+@require_POST
+def revoke_member(request, membership_pk: int):
+    """A partner admin revokes an invited colleague of their own organisation and community."""
+    membership = get_object_or_404(
+        Membership.objects.filter(admin_teams(request.user)).select_related("user"),
+        pk=membership_pk)
+    try:
+        membership_revoke_invited(membership=membership, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"{membership.user.email} no longer has access to "
+                                  f"{membership.community}.")
+    return redirect("communities:mine")
+
+
+@login_required
+@require_POST
+def withdraw_invitation(request, invitation_pk: int):
+    """A partner admin withdraws a pending invitation of their organisation and community."""
+    invitation = get_object_or_404(Invitation.objects.filter(admin_teams(request.user)),
+                                   pk=invitation_pk)
+    try:
+        invitation_withdraw(invitation=invitation, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("communities:mine")
 
 
 def accept_invitation(request, token: str):
