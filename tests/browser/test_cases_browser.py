@@ -63,7 +63,7 @@ def test_bob_gets_a_corrected_version_through_a_case(browser, live_server, prese
     resolution = bob_page.get_by_role("heading", name="Resolution")
     expect(resolution).to_be_visible()
     expect(bob_page.get_by_text(f"version v{corrected.version}")).to_be_visible()
-    download = bob_page.get_by_role("link", name="Download the corrected version")
+    download = bob_page.get_by_role("link", name=f"Download v{corrected.version} (current version)")
     href = download.get_attribute("href")
     assert href == f"/assets/{alice_asset.pk}/download/original/"
     response = bob_page.request.get(href, max_redirects=0)
