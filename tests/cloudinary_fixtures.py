@@ -2,8 +2,6 @@
 
 import pytest
 
-from assets import cloudinary as portal_cloudinary
-
 
 @pytest.fixture
 def cloudinary_emulator(settings):
@@ -11,6 +9,7 @@ def cloudinary_emulator(settings):
 
     `emulator.seed_bulk(n)` adds synthetic assets; uploads go through the real SDK.
     """
+    from assets import cloudinary as portal_cloudinary
     from emulators.cloudinary import CloudinaryEmulator
 
     emu = CloudinaryEmulator(cloud="portal-test", api_key="test_key",

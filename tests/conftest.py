@@ -7,39 +7,47 @@
 """
 
 import pytest
-from django.contrib.auth.models import Group
-
-from accounts.roles import CONTENT_TEAM, SUPPORT_STAFF
-from communities.models import Membership
-from tests import factories as f
 
 PASSWORD = "correct horse battery staple"
+# Django-dependent modules are imported inside the fixtures, so test files that need
+# no Django (the emulators') also run with `-p no:django`.
 
 pytest_plugins = ["tests.workers", "tests.cloudinary_fixtures"]
 
 
+def _factories():
+    from tests import factories
+
+    return factories
+
+
 @pytest.fixture
 def eu_retailers(db):
+    f = _factories()
     return f.CommunityFactory(tg_id="COMM-EU-RETAIL", name="EU Retailers")
 
 
 @pytest.fixture
 def jp_resellers(db):
+    f = _factories()
     return f.CommunityFactory(tg_id="COMM-JP-RESELL", name="Japan Resellers",
                               kind="resellers")
 
 
 @pytest.fixture
 def alpine(db):
+    f = _factories()
     return f.PartnerFactory(tg_company_id="TGC-1001", name="Alpine Outfitters GmbH")
 
 
 @pytest.fixture
 def sakura(db):
+    f = _factories()
     return f.PartnerFactory(tg_company_id="TGC-2001", name="Sakura Trading KK")
 
 
-def _partner_user(email, first, last, community, partner, role=Membership.Role.MEMBER):
+def _partner_user(email, first, last, community, partner, role="member"):
+    f = _factories()
     user = f.UserFactory(email=email, first_name=first, last_name=last)
     f.MembershipFactory(user=user, community=community, partner=partner, role=role)
     return user
@@ -48,7 +56,7 @@ def _partner_user(email, first, last, community, partner, role=Membership.Role.M
 @pytest.fixture
 def alice(eu_retailers, alpine):
     return _partner_user("alice@alpine-outfitters.example", "Alice", "Adler", eu_retailers,
-                         alpine, Membership.Role.PARTNER_ADMIN)
+                         alpine, "partner_admin")
 
 
 @pytest.fixture
@@ -63,6 +71,9 @@ def charlie(jp_resellers, sakura):
 
 
 def _staff_user(email, group_name):
+    from django.contrib.auth.models import Group
+
+    f = _factories()
     user = f.UserFactory(email=email, is_staff=True)
     user.groups.add(Group.objects.get(name=group_name))
     return user
@@ -70,17 +81,22 @@ def _staff_user(email, group_name):
 
 @pytest.fixture
 def content(db):
+    from accounts.roles import CONTENT_TEAM
+
     return _staff_user("content@brand.example", CONTENT_TEAM)
 
 
 @pytest.fixture
 def support(db):
+    from accounts.roles import SUPPORT_STAFF
+
     return _staff_user("support@brand.example", SUPPORT_STAFF)
 
 
 @pytest.fixture
 def alice_asset(eu_retailers):
     """An approved asset published to alice's (and bob's) community."""
+    f = _factories()
     asset = f.AssetFactory(title="Trailblazer 2 front view")
     f.PublicationFactory(community=eu_retailers, asset=asset)
     return asset
@@ -89,6 +105,7 @@ def alice_asset(eu_retailers):
 @pytest.fixture
 def charlie_asset(jp_resellers):
     """An approved asset published only to charlie's community."""
+    f = _factories()
     asset = f.AssetFactory(title="Summit Pro JP banner")
     f.PublicationFactory(community=jp_resellers, asset=asset)
     return asset
