@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
-from assets.models import ApprovalState, Asset
+from assets.models import Asset
 from audit.admin_base import ReadOnlyAdmin
 from communities.models import (
     Community,
@@ -152,7 +152,7 @@ def publish_to_community(modeladmin, request, queryset):
         return None
     form = ChooseCommunityForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
-        publishable = queryset.filter(approval_state=ApprovalState.APPROVED, retired=False)
+        publishable = queryset.approved()
         created = publication_create_many(community=form.cleaned_data["community"],
                                           assets=publishable, actor=request.user)
         skipped = queryset.count() - publishable.count()
