@@ -48,19 +48,22 @@ def set_context(emu, resources: list[Resource], new_context_for, url=None,
             if new == res.context:
                 continue
             old = res.context
-            changes[res.public_id] = {
-                **_ident(res),
-                "added": [{"name": k, "value": v} for k, v in new.items() if k not in old],
-                "removed": [{"name": k, "value": v} for k, v in old.items() if k not in new],
-                "updated": [{"name": k, "value": v} for k, v in new.items()
-                            if k in old and old[k] != v],
-            }
+            changes[res.public_id] = {**_ident(res), **_diff(old, new, "name")}
             res.context = new
             res.context_ts = res.updated_ts = now
     if changes:
         emu.store.changed()
         emu.notifier.emit("resource_context_changed", {"source": "api", "resources": changes},
                           url=url, request_id=request_id)
+
+
+def _diff(old: dict, new: dict, key: str) -> dict:
+    """The added / removed / updated entries of a change notification, keyed by ``key``."""
+    return {
+        "added": [{key: k, "value": v} for k, v in new.items() if k not in old],
+        "removed": [{key: k, "value": v} for k, v in old.items() if k not in new],
+        "updated": [{key: k, "value": v} for k, v in new.items() if k in old and old[k] != v],
+    }
 
 
 def merge_metadata(emu, resources: list[Resource], updates: dict, url=None,
@@ -79,14 +82,7 @@ def merge_metadata(emu, resources: list[Resource], updates: dict, url=None,
             if new == res.metadata:
                 continue
             old = res.metadata
-            changes[res.public_id] = {
-                **_ident(res),
-                "added": [{"external_id": k, "value": v} for k, v in new.items() if k not in old],
-                "removed": [{"external_id": k, "value": v} for k, v in old.items()
-                            if k not in new],
-                "updated": [{"external_id": k, "value": v} for k, v in new.items()
-                            if k in old and old[k] != v],
-            }
+            changes[res.public_id] = {**_ident(res), **_diff(old, new, "external_id")}
             res.metadata = new
             res.metadata_ts = res.updated_ts = now
     if changes:
