@@ -61,9 +61,20 @@ class PresetSerializer(serializers.ModelSerializer):
 
 
 class AssetVersionSerializer(serializers.ModelSerializer):
+    """A version as partners read it: its number and date, and Cloudinary's own number."""
+
+    number = serializers.IntegerField(read_only=True, help_text="1 for the first version")
+    label = serializers.CharField(read_only=True, help_text='e.g. "Version 3 · 1 Dec 2026"')
+
     class Meta:
         model = AssetVersion
-        fields = ["version", "bytes", "format", "width", "height", "created_at"]
+        fields = ["version", "number", "label", "bytes", "format", "width", "height",
+                  "created_at"]
+
+
+# What the API reports of an asset is the version the caller gets, never a newer one
+# waiting for review.
+VERSION_FACTS = ("format", "bytes", "width", "height", "duration", "pages")
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -74,14 +85,35 @@ class AssetSerializer(serializers.ModelSerializer):
     orientation = serializers.CharField(read_only=True)
     thumbnail_url = serializers.SerializerMethodField()
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    version_number = serializers.SerializerMethodField()
+    version_label = serializers.SerializerMethodField()
 
     class Meta:
         model = Asset
         fields = ["id", "public_id", "title", "description", "resource_type", "format",
                   "bytes", "width", "height", "orientation", "duration", "pages", "tags",
-                  "product_line", "campaign", "kind", "markets", "version", "updated_at",
-                  "thumbnail_url"]
+                  "product_line", "campaign", "kind", "markets", "version", "version_number",
+                  "version_label", "updated_at", "thumbnail_url"]
         read_only_fields = fields
+
+    def to_representation(self, asset):
+        data = super().to_representation(asset)
+        shown = asset.approved_version
+        if shown is not None:
+            data.update({name: getattr(shown, name) for name in VERSION_FACTS})
+            data["version"] = shown.version
+            w, h = shown.width, shown.height
+            data["orientation"] = "" if not (w and h) else (
+                "square" if w == h else "landscape" if w > h else "portrait")
+        return data
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_version_number(self, asset) -> int | None:
+        return asset.approved_version.number if asset.approved_version else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_version_label(self, asset) -> str | None:
+        return asset.approved_version.label if asset.approved_version else None
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_thumbnail_url(self, asset) -> str | None:
@@ -89,7 +121,9 @@ class AssetSerializer(serializers.ModelSerializer):
 
 
 class AssetDetailSerializer(AssetSerializer):
-    current_version = AssetVersionSerializer(allow_null=True, read_only=True)
+    current_version = AssetVersionSerializer(
+        source="approved_version", allow_null=True, read_only=True,
+        help_text="the version the caller gets (the newest approved one)")
     preview_url = serializers.SerializerMethodField()
     presets = serializers.SerializerMethodField()
 
@@ -139,8 +173,6 @@ class AssetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = selectors.catalog_queryset(self.request.user).prefetch_related("markets")
-        if self.action == "retrieve":
-            queryset = queryset.select_related("current_version")
         return queryset
 
     def get_serializer_class(self):
@@ -153,9 +185,10 @@ class AssetViewSet(viewsets.ReadOnlyModelViewSet):
                    filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def versions(self, request, pk=None):
-        """Every version of the asset the portal has seen, newest first."""
+        """The versions of the asset the caller may read, newest first (partners: approved)."""
         asset = self._visible_asset(pk)
-        return Response(AssetVersionSerializer(asset.versions.all(), many=True).data)
+        versions = selectors.versions_for(request.user, asset, limit=100)
+        return Response(AssetVersionSerializer(versions, many=True).data)
 
     @extend_schema(request=DownloadLinkRequestSerializer,
                    responses={201: DownloadLinkSerializer, 400: _INVALID, 404: _NOT_FOUND},
@@ -170,7 +203,7 @@ class AssetViewSet(viewsets.ReadOnlyModelViewSet):
         link = asset_download(user=request.user, asset=asset, preset=preset)
         expires = datetime.fromtimestamp(link.expires_at, UTC) if link.expires_at else None
         data = {"url": link.url, "expires_at": expires, "preset": preset.slug,
-                "version": asset.version}
+                "version": asset.approved_version.version}
         return Response(DownloadLinkSerializer(data).data, status=status.HTTP_201_CREATED)
 
 

@@ -62,7 +62,10 @@ def preset_for(asset: Asset, slug: str) -> DownloadPreset:
 def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLink:
     """Record `asset.downloaded` (version and preset) and return the signed link."""
     grant = grant_for(user, [asset])
-    link = download_link(asset, preset)
+    try:
+        link = download_link(asset, preset)
+    except LookupError:
+        raise Http404("This asset is being prepared for download; try again in a minute.")
     with transaction.atomic():
         _record(user, asset, preset, grant, {"delivery": "single"})
     return link
@@ -71,6 +74,7 @@ def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLin
 def assets_download_zip(*, user, assets: list[Asset],
                         preset: DownloadPreset | None = None) -> list[DownloadLink]:
     """One audited `asset.downloaded` per asset, then the ZIP archive link(s)."""
+    assets = [asset for asset in assets if asset.release_public_id]
     if not assets:
         raise DownloadError("Select at least one asset to download.")
     if len(assets) > MAX_ZIP_ASSETS:
@@ -88,7 +92,8 @@ def assets_download_zip(*, user, assets: list[Asset],
 def _entry(user, asset, preset, grant: Grant, extra: dict) -> dict:
     return {
         "action": "asset.downloaded", "actor": user, "target": asset,
-        "asset_version": asset.version, "community": grant.community,
+        "asset_version": asset.approved_version.version if asset.approved_version else None,
+        "community": grant.community,
         "partner": grant.partner,
         "payload": {"preset": preset.slug if preset else ORIGINAL, **extra},
     }

@@ -54,6 +54,23 @@ def updated_since_cutoff(code: str, now=None):
     return (now or timezone.now()) - timedelta(days=UPDATED_SINCE[code])
 
 
+REVIEW_STATES = {
+    "partners": "Partners get it",
+    "new_version": "New version pending review",
+    "pending": "Pending (partners get nothing)",
+    "rejected": "Rejected",
+    "retired": "Retired",
+}
+REVIEW_CONDITIONS = {
+    "partners": Q(approval_state="approved", retired=False),
+    "new_version": Q(approval_state="approved", retired=False,
+                     current_version__review_state="pending"),
+    "pending": Q(approval_state="pending", retired=False),
+    "rejected": Q(approval_state="rejected", retired=False),
+    "retired": Q(retired=True),
+}
+
+
 class AssetFilter(django_filters.FilterSet):
     """Search, facets and sort for the partner catalog (HTML and API alike)."""
 
@@ -74,10 +91,22 @@ class AssetFilter(django_filters.FilterSet):
         label="Updated since")
     sort = django_filters.ChoiceFilter(choices=list(SORTS.items()), method="filter_sort",
                                        label="Sort by", empty_label=None)
+    review = django_filters.ChoiceFilter(
+        choices=list(REVIEW_STATES.items()), method="filter_review",
+        label="Review state (staff)",
+        help_text="Staff only: assets partners do not get, or whose new version waits.")
 
     class Meta:
         model = Asset
         fields: list[str] = []
+
+    def filter_review(self, queryset, name, value):
+        from accounts.roles import is_brand_staff
+
+        user = getattr(self.request, "user", None)
+        if user is None or not is_brand_staff(user):
+            return queryset  # partners only ever see what they get
+        return queryset.filter(REVIEW_CONDITIONS[value])
 
     def filter_search(self, queryset, name, value):
         return search_assets(queryset, value)

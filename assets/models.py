@@ -54,9 +54,24 @@ class AssetKind(TaxonomyTerm):
 
 
 class ApprovalState(models.TextChoices):
+    """An asset's summary for partners: approved when partners get a version of it."""
+
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+
+
+class ReviewState(models.TextChoices):
+    """The content team's decision on one version (small, explicit state machine).
+
+    pending → approved | rejected | superseded (a newer version arrived first);
+    approved → rejected (withdrawn). Transitions live in assets.services.
+    """
+
+    PENDING = "pending", "Pending review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded before review"
 
 
 class AssetQuerySet(models.QuerySet):
@@ -116,6 +131,18 @@ class Asset(models.Model):
     retired = models.BooleanField(default=False, db_index=True)
     retired_at = models.DateTimeField(null=True, blank=True)
 
+    # What partners get: the newest approved version whose protected delivery copy exists
+    # (assets.delivery). Every partner URL names release_public_id at release_version.
+    approved_version = models.ForeignKey("AssetVersion", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+")
+    release_public_id = models.CharField(max_length=500, blank=True)
+    release_version = models.BigIntegerField(default=0)
+    # Cloudinary's access mode of the master ("public" / "authenticated"); the portal
+    # restricts public masters so nothing partners see is fetchable without a token.
+    access_mode = models.CharField(max_length=20, blank=True)
+    # Release, revocation or master restriction still to confirm with Cloudinary.
+    delivery_pending = models.BooleanField(default=False, db_index=True)
+
     current_version = models.ForeignKey("AssetVersion", null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="+")
     version = models.BigIntegerField(default=0, help_text="Cloudinary's current version number")
@@ -131,6 +158,7 @@ class Asset(models.Model):
     synced_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
+    # When partners' view last changed: the time the version they get was released to them.
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AssetQuerySet.as_manager()
@@ -157,6 +185,11 @@ class Asset(models.Model):
         return self.title or self.public_id
 
     @property
+    def partner_version(self):
+        """The version partners get (None when they get none)."""
+        return self.approved_version
+
+    @property
     def orientation(self) -> str:
         if not self.width or not self.height:
             return ""
@@ -165,18 +198,52 @@ class Asset(models.Model):
         return "landscape" if self.width > self.height else "portrait"
 
 
+class AssetVersionQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        """Versions the content team has still to decide, of assets still in the catalog."""
+        return self.filter(review_state=ReviewState.PENDING, asset__retired=False)
+
+
 class AssetVersion(models.Model):
-    """Every version of an asset the portal has seen (Cloudinary bumps it on overwrite)."""
+    """Every version of an asset the portal has seen (Cloudinary bumps it on overwrite).
+
+    Each version is reviewed on its own; partners get the newest approved one through a
+    protected delivery copy (`delivery_public_id`), so overwriting the master in Cloudinary
+    never changes what partners receive until the new version is approved.
+    """
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
-    version = models.BigIntegerField()
+    version = models.BigIntegerField(help_text="Cloudinary's version number")
+    number = models.PositiveIntegerField(default=1, help_text="1 for the first version, ...")
     bytes = models.BigIntegerField(default=0)
     etag = models.CharField(max_length=64, blank=True)
     format = models.CharField(max_length=20, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(help_text="when Cloudinary created this version")
     seen_at = models.DateTimeField(auto_now_add=True)
+
+    review_state = models.CharField(max_length=12, choices=ReviewState.choices,
+                                    default=ReviewState.PENDING, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+
+    # The protected copy partners are served (an `authenticated` resource of the portal's
+    # own). Revoking links renames it: `revoke_to` holds the next id until Cloudinary
+    # confirms, so the push is idempotent and retried.
+    delivery_public_id = models.CharField(max_length=500, blank=True)
+    delivery_version = models.BigIntegerField(default=0)
+    released_at = models.DateTimeField(null=True, blank=True)
+    revoke_to = models.CharField(max_length=500, blank=True)
+    release_error = models.TextField(blank=True)
+
+    objects = AssetVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-version"]
@@ -186,6 +253,12 @@ class AssetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset.public_id} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        """How partners read a version: "Version 3 · 1 Dec 2026"."""
+        when = timezone.localtime(self.created_at) if self.created_at else None
+        return f"Version {self.number}" + (f" · {when:%-d %b %Y}" if when else "")
 
 
 class DownloadPreset(models.Model):

@@ -28,7 +28,8 @@ NEW_FOR_YOU_FALLBACK = timedelta(days=30)
 
 def catalog_queryset(user):
     """The assets `user` may see, with what a result card shows."""
-    return Asset.objects.visible_to(user).select_related("product_line", "campaign", "kind")
+    return Asset.objects.visible_to(user).select_related(
+        "product_line", "campaign", "kind", "approved_version", "current_version")
 
 
 # ------------------------------------------------------------------ facets
@@ -251,6 +252,19 @@ def related_assets(user, asset: Asset, limit: int = 6):
         same |= Q(product_line_id=asset.product_line_id)
     return list(catalog_queryset(user).filter(same).exclude(pk=asset.pk)
                 .order_by("-updated_at", "-id")[:limit])
+
+
+def versions_for(user, asset: Asset, limit: int = 20) -> list:
+    """The version history a user may read: partners, the approved versions only."""
+    from accounts.roles import is_brand_staff
+    from assets.models import ReviewState
+
+    versions = asset.versions.select_related("reviewed_by")
+    if not is_brand_staff(user):
+        versions = versions.filter(review_state=ReviewState.APPROVED,
+                                   version__lte=asset.approved_version.version
+                                   if asset.approved_version else 0)
+    return list(versions[:limit])
 
 
 def last_downloaded_version(user, asset: Asset) -> int | None:

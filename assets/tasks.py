@@ -10,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from assets import services
+from assets import releases, services
 from assets.cloudinary import client
 from assets.models import Asset
 from assets.sync import SyncAlreadyRunning, sync_delta, sync_full
@@ -76,3 +76,23 @@ def push_moderation(self, asset_pk: int) -> str:
         raise
     services.asset_moderation_pushed(asset=asset, state=state)
     return f"pushed {state}"
+
+
+@shared_task(name="assets.tasks.deliver_asset", bind=True, max_retries=12, acks_late=True)
+def deliver_asset(self, asset_pk: int) -> str:
+    """Release, revoke and restrict for one asset, retrying until Cloudinary confirms."""
+    try:
+        return releases.deliver_asset(asset_pk)
+    except client.CloudinaryError as exc:
+        if self.request.retries < self.max_retries and not self.request.is_eager:
+            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)
+                             ) from exc
+        # Eager (no broker) or out of retries: the minute sweep tries again.
+        log.warning("delivery of asset %s deferred to the sweep: %s", asset_pk, exc)
+        return f"deferred: {exc}"
+
+
+@shared_task(name="assets.tasks.sweep_delivery", acks_late=True)
+def sweep_delivery() -> int:
+    """Every minute: delivery work a crash or an outage left behind."""
+    return releases.sweep_delivery()

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.roles import is_brand_staff
 from assets import selectors
 from assets.cloudinary import delivery
 from assets.downloads import (
@@ -47,7 +48,8 @@ def _query_without(request, *names) -> str:
 def catalog(request):
     """Search and facets over what the user may see; the state lives in the URL."""
     base = selectors.catalog_queryset(request.user)
-    filterset = AssetFilter(request.GET, queryset=base)
+    staff = is_brand_staff(request.user)
+    filterset = AssetFilter(request.GET, queryset=base, request=request)
     facets, total = selectors.facet_counts(request.GET, base)
     paginator = Paginator(filterset.qs, _page_size(request))
     if total is not None:
@@ -59,7 +61,8 @@ def catalog(request):
         "filter": filterset,
         "facets": facets,
         "page": page,
-        "cards": [_card(asset, visit) for asset in page.object_list],
+        "cards": [_card(asset, visit, staff) for asset in page.object_list],
+        "staff": staff,
         "sorts": SORTS,
         "sort": filterset.sort_key(),
         "searching": filterset.searching(),
@@ -70,35 +73,58 @@ def catalog(request):
     return render(request, "catalog/catalog.html", context)
 
 
-def _card(asset: Asset, last_visit) -> dict:
+def _card(asset: Asset, last_visit, staff: bool = False) -> dict:
+    """A result card: what partners get (staff: the master until a version is released)."""
     changed = last_visit is not None and asset.updated_at > last_visit
+    master = staff and not asset.release_public_id
+    shown = asset.approved_version if not master else asset.current_version
     return {
         "asset": asset,
-        "thumbnail": delivery.thumbnail_url(asset, 360, 270),
-        "srcset": delivery.thumbnail_srcset(asset),
-        "badge": ("New" if asset.created_at > last_visit else "Updated") if changed else "",
+        "shown": shown or asset,
+        "thumbnail": delivery.thumbnail_url(asset, 360, 270, master=master),
+        "srcset": "" if master else delivery.thumbnail_srcset(asset),
+        "badge": ("Updated" if shown and shown.number > 1 else "New") if changed else "",
+        "state": staff_state(asset) if staff else "",
     }
+
+
+def staff_state(asset: Asset) -> str:
+    """The badge staff see on a card: why partners do not get it, or that a review waits."""
+    if asset.retired:
+        return "Retired"
+    if asset.approval_state != "approved":
+        return asset.get_approval_state_display()
+    if asset.current_version_id and asset.current_version_id != asset.approved_version_id:
+        return "New version pending"
+    return ""
 
 
 @login_required
 @require_GET
 def detail(request, pk: int):
     """The asset page: preview, facts, versions, related assets and the download actions."""
-    asset = get_object_or_404(
-        selectors.catalog_queryset(request.user).select_related("current_version"), pk=pk)
-    versions = list(asset.versions.all()[:20])
+    asset = get_object_or_404(selectors.catalog_queryset(request.user), pk=pk)
+    staff = is_brand_staff(request.user)
+    master = staff and not asset.release_public_id
+    shown = (asset.current_version if master else asset.approved_version)
+    versions = selectors.versions_for(request.user, asset)
     last_version = selectors.last_downloaded_version(request.user, asset)
     context = {
         "asset": asset,
+        "shown": shown,
+        "staff": staff,
+        "staff_state": staff_state(asset) if staff else "",
         "markets": list(asset.markets.all()),
         "versions": versions,
+        "downloaded": next((v for v in versions if v.version == last_version), None),
         "last_downloaded_version": last_version,
-        "newer_than_downloaded": last_version is not None and last_version < asset.version,
-        "presets": selectors.presets_for(asset),
-        "related": [_card(a, None) for a in selectors.related_assets(request.user, asset)],
-        "preview": delivery.preview_url(asset),
-        "preview_srcset": delivery.preview_srcset(asset),
-        "video": delivery.video_url(asset),
+        "newer_than_downloaded": bool(last_version and shown and last_version < shown.version),
+        "presets": selectors.presets_for(asset) if asset.release_public_id else [],
+        "related": [_card(a, None, staff)
+                    for a in selectors.related_assets(request.user, asset)],
+        "preview": delivery.preview_url(asset, master=master),
+        "preview_srcset": "" if master else delivery.preview_srcset(asset),
+        "video": delivery.video_url(asset, master=master),
         "case_url": f"/cases/new/?asset={asset.pk}",
         "link_ttl_minutes": settings.DOWNLOAD_LINK_TTL // 60,
     }

@@ -9,6 +9,7 @@ ASSET_SYNCED = "asset.synced"
 ASSET_VERSION_ADDED = "asset.version_added"
 ASSET_APPROVED = "asset.approved"
 ASSET_REJECTED = "asset.rejected"
+ASSET_RELEASED = "asset.released"
 ASSET_RETIRED = "asset.retired"
 ASSET_RESTORED = "asset.restored"
 ASSET_PUBLISHED = "asset.published"
@@ -30,6 +31,7 @@ ACTIONS: dict[str, str] = {
     ASSET_VERSION_ADDED: "Cloudinary holds a new version of an asset (overwrite).",
     ASSET_APPROVED: "The content team approved an asset version for partners.",
     ASSET_REJECTED: "The content team rejected an asset version (payload: reason).",
+    ASSET_RELEASED: "Partners now get this version of an asset (its protected copy is live).",
     ASSET_RETIRED: "An asset left the catalog (deleted in Cloudinary or retired by staff).",
     ASSET_RESTORED: "A retired asset came back into the catalog.",
     ASSET_PUBLISHED: "An asset (or a publication rule) was published to a community.",

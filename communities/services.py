@@ -18,8 +18,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.releases import revoke_asset_links
 from audit import record
 from communities.models import Community, Invitation, Membership, Partner, Publication
+from communities.visibility import assets_exposed_by
 
 SYNC_ACTOR = "tradinggrid-sync"
 RULE_FIELDS = ("product_line", "campaign", "market", "kind")
@@ -95,7 +97,11 @@ def publication_delete(*, publication: Publication, actor) -> None:
         else:
             record("asset.unpublished", actor=actor, target=publication,
                    community=publication.community, payload={"rule": rule_payload(publication)})
+        # Links handed out through this publication stop working at the CDN; partners
+        # who still see the asset through another community get fresh ones.
+        exposed = list(assets_exposed_by(publication).values_list("pk", flat=True))
         publication.delete()
+        revoke_asset_links(exposed, reason="unpublished")
 
 
 # -- memberships -----------------------------------------------------------------------------

@@ -92,6 +92,15 @@ def _rule_matches_in_sql(communities) -> QuerySet:
     ).values("pk")
 
 
+def assets_exposed_by(publication: Publication) -> QuerySet:
+    """The released assets a publication (one asset or a rule) makes visible to its community."""
+    if publication.asset_id:
+        condition = Q(pk=publication.asset_id)
+    else:
+        condition = _rule_condition({field: getattr(publication, field) for field in RULE_FIELDS})
+    return Asset.objects.filter(condition, retired=False).exclude(release_public_id="")
+
+
 def visible_asset_or_404(user, **lookup) -> Asset:
     """One asset through the same rule: Http404 whether it is hidden or does not exist."""
     return get_object_or_404(Asset.objects.visible_to(user), **lookup)

@@ -263,6 +263,8 @@ CELERY_BEAT_SCHEDULE = {
     "case-sla-reminders": {"task": "cases.tasks.notify_sla_reminders", "schedule": 3600.0},
     "case-notification-sweep": {"task": "cases.tasks.send_pending_notifications",
                                 "schedule": 300.0},
+    # Releases, revocations and master restrictions not yet confirmed by Cloudinary.
+    "delivery-sweep": {"task": "assets.tasks.sweep_delivery", "schedule": 60.0},
 }
 
 # --- Cloudinary ---------------------------------------------------------------
@@ -291,8 +293,22 @@ ASSET_TAXONOMY = {
              "context": "kind", "tag_prefix": "kind:"},
 }
 DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 600, minimum=10)
-# Cloudinary token-based access key (hex): makes transformed download links expire too.
-CLOUDINARY_AUTH_TOKEN_KEY = env_str("CLOUDINARY_AUTH_TOKEN_KEY", "")
+# Cloudinary token-based access key (hex, from the account's security settings): every
+# partner link then carries an expiring token, and restricted masters need one. The
+# recommended configuration; `check --deploy` warns without it. The demo uses a demo key.
+CLOUDINARY_AUTH_TOKEN_KEY = env_str(
+    "CLOUDINARY_AUTH_TOKEN_KEY", "d3a1f00dcafe0123456789abcdef0123" if DEBUG else "")
+# Lifetime (s) of the tokens on thumbnails and previews in pages (downloads: DOWNLOAD_LINK_TTL).
+PREVIEW_LINK_TTL = env_int("PREVIEW_LINK_TTL", 3600, minimum=60)
+# Where the portal keeps the protected copies of approved versions (`authenticated` type).
+CLOUDINARY_RELEASE_FOLDER = env_str("CLOUDINARY_RELEASE_FOLDER", "partner-portal/releases")
+# Restrict public masters with access_control=token, so no mirrored asset is fetchable
+# from the CDN by its public id (the brand's own sites then need tokens too).
+CLOUDINARY_RESTRICT_MASTERS = env_bool("CLOUDINARY_RESTRICT_MASTERS", True)
+# Kinds (slugs) whose new versions are approved without review; controlled kinds never are.
+ASSET_AUTO_APPROVE_KINDS = env_list("ASSET_AUTO_APPROVE_KINDS", [])
+ASSET_CONTROLLED_KINDS = env_list(
+    "ASSET_CONTROLLED_KINDS", ["packaging", "compliance-label", "regulatory-visual"])
 
 # --- Trading Grid -------------------------------------------------------------
 EMULATOR_TRADING_GRID_PORT = env_int("EMULATOR_TRADING_GRID_PORT", 8702, minimum=1)

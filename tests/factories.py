@@ -88,13 +88,23 @@ class AssetFactory(factory.django.DjangoModelFactory):
     def with_version(obj, create, extracted, **kwargs):
         if not create or extracted is False:
             return
+        approved = obj.approval_state == ApprovalState.APPROVED
         version = AssetVersion.objects.create(
             asset=obj, version=obj.version, bytes=obj.bytes, format=obj.format,
             width=obj.width, height=obj.height, etag=obj.asset_id[:32],
             created_at=obj.cloudinary_created_at or timezone.now(),
+            review_state=obj.approval_state,
+            # An approved factory asset is released: partners get a protected copy.
+            delivery_public_id=f"partner-portal/releases/{obj.asset_id}/1-test" if approved
+            else "", delivery_version=obj.version if approved else 0,
         )
         obj.current_version = version
-        obj.save(update_fields=["current_version"])
+        if approved:
+            obj.approved_version = version
+            obj.release_public_id, obj.release_version = (version.delivery_public_id,
+                                                           version.delivery_version)
+        obj.save(update_fields=["current_version", "approved_version", "release_public_id",
+                                "release_version"])
 
     @factory.post_generation
     def markets(obj, create, extracted, **kwargs):

@@ -219,6 +219,47 @@ def update_moderation(*, public_id: str, resource_type: str, delivery_type: str,
                      type=delivery_type, moderation_status=status))
 
 
+def copy_to_delivery(*, source_url: str, public_id: str, resource_type: str) -> dict:
+    """Upload the bytes at `source_url` as the portal's `authenticated` delivery copy.
+
+    Upload API (not rate-limited): Cloudinary fetches the signed source link itself, so
+    no media passes through the portal. `invalidate` purges any cached older copy.
+    """
+    import cloudinary.uploader
+
+    return dict(call(cloudinary.uploader.upload, source_url, public_id=public_id,
+                     resource_type=resource_type, type="authenticated", overwrite=True,
+                     invalidate=True, unique_filename=False))
+
+
+def rename_delivery(*, from_public_id: str, to_public_id: str, resource_type: str) -> dict:
+    """Move a delivery copy to a new public id: every link to the old id stops working."""
+    import cloudinary.uploader
+
+    return dict(call(cloudinary.uploader.rename, from_public_id, to_public_id,
+                     resource_type=resource_type, type="authenticated",
+                     to_type="authenticated", invalidate=True, overwrite=False))
+
+
+def delivery_exists(*, public_id: str, resource_type: str) -> bool:
+    """Whether a delivery copy exists under `public_id` (Admin API, one call)."""
+    try:
+        call(cloudinary.api.resource, public_id, resource_type=resource_type,
+             type="authenticated", attempts=2)
+    except CloudinaryNotFound:
+        return False
+    return True
+
+
+def restrict_master(*, public_id: str, resource_type: str, delivery_type: str) -> dict:
+    """Require a token to deliver a master (access_control) through the Upload API's explicit."""
+    import cloudinary.uploader
+
+    return dict(call(cloudinary.uploader.explicit, public_id, resource_type=resource_type,
+                     type=delivery_type, access_control=[{"access_type": "token"}],
+                     invalidate=True))
+
+
 def verify_notification(*, body: str, timestamp: str, signature: str, valid_for: int) -> bool:
     """Whether a webhook's signature and timestamp are genuine (the SDK's own check)."""
     ensure_configured()

@@ -3,26 +3,28 @@
 Nothing here calls Cloudinary; URLs are computed and signed locally with the
 SDK, so a catalog page of 50 thumbnails costs no network round trip.
 
-How a download link is made (chosen so it works on real Cloudinary and on the
-emulator alike):
+What partners are served is never the brand's master but the portal's protected
+copy of the approved version (`Asset.release_public_id`, delivery type
+`authenticated`, made by assets.releases). So:
 
-* A preset without a transformation (Original, Print-ready PDF) becomes a
-  `private_download_url`: the API's signed download link with `expires_at`
-  (DOWNLOAD_LINK_TTL, default 10 minutes) and `attachment`. It works for every
-  delivery type and really expires. The SDK's `private_download_url` sends no
-  transformation, and Cloudinary documents none for that endpoint, so it is
-  not used for resized presets.
-* A preset with a transformation becomes a signed CDN URL (`s--SIG--`) of the
-  derived file with `fl_attachment`: a partner cannot alter the transformation,
-  and authenticated assets are reachable only through such signed URLs. When
-  CLOUDINARY_AUTH_TOKEN_KEY is set (Cloudinary's token-based access), the URL
-  also carries a `__cld_token__` that expires after DOWNLOAD_LINK_TTL; without
-  it a signed CDN URL does not expire on its own, which `DownloadLink.expires_at
-  = None` reports honestly.
-* Several assets become `download_zip_url` archive links (signed, expiring), one
-  per (resource type, delivery type) because Cloudinary archives one type at a time.
+* overwriting the master in Cloudinary changes nothing for partners until the new
+  version is approved and released;
+* an `authenticated` asset is delivered only through a signed URL or, with
+  CLOUDINARY_AUTH_TOKEN_KEY (Cloudinary's token-based access, the recommended
+  configuration), through a URL-bound `__cld_token__` that expires: page images
+  after PREVIEW_LINK_TTL, downloads after DOWNLOAD_LINK_TTL. Without the key,
+  resized-preset links are signed but do not expire (`check --deploy` warns);
+* a preset without a transformation (Original, Print-ready PDF) becomes a
+  `private_download_url` with `expires_at` and `attachment`: it always expires;
+* several assets become `download_zip_url` archive links (signed, expiring), one
+  per resource type, because Cloudinary archives one type at a time;
+* revoking (rejection, retirement, unpublication) renames the copy, so every link
+  handed out before stops working at the CDN.
+
+Staff review the master itself (`master=True`): signed, with a token when configured.
 """
 
+import math
 import time
 from dataclasses import dataclass
 from itertools import groupby
@@ -35,6 +37,10 @@ from assets.cloudinary.config import ensure_configured
 THUMBNAIL_WIDTHS = (240, 360, 480, 720)
 PREVIEW_WIDTHS = (640, 960, 1280, 1920)
 SIGNED_TYPES = frozenset({"authenticated", "private"})
+DELIVERY_TYPE = "authenticated"  # the portal's protected copies
+# Page-image tokens expire on a boundary of this many seconds, so a page reloaded within
+# it gets the same URLs (the browser's cache keeps working).
+TOKEN_BUCKET = 300
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,35 @@ class DownloadLink:
     expires_at: int | None  # unix seconds; None: a signed CDN URL without a token
 
 
-def _is_document(asset) -> bool:
-    return (asset.format or "").lower() == "pdf"
+@dataclass(frozen=True)
+class Target:
+    """What a URL points at: the partner copy of an approved version, or a staff view of the
+    master as Cloudinary holds it now."""
+
+    public_id: str
+    resource_type: str
+    type: str
+    version: int
+    format: str
+
+
+def partner_target(asset) -> Target | None:
+    """The protected copy of the version partners get (None until it is released)."""
+    if not asset.release_public_id:
+        return None
+    version = asset.approved_version
+    return Target(asset.release_public_id, asset.resource_type, DELIVERY_TYPE,
+                  asset.release_version, (version.format if version else asset.format) or "")
+
+
+def master_target(asset) -> Target:
+    """The master as Cloudinary holds it now (staff review of a proposed version)."""
+    return Target(asset.public_id, asset.resource_type, asset.delivery_type, asset.version,
+                  asset.format or "")
+
+
+def _is_document(target) -> bool:
+    return (target.format or "").lower() == "pdf"
 
 
 def _secure() -> bool:
@@ -55,77 +88,112 @@ def _secure() -> bool:
     return not str(config.upload_prefix or "").startswith("http://")
 
 
-def _url(asset, transformation: list[dict], fmt: str | None, *, sign: bool | None = None,
-         auth_token: dict | None = None) -> str:
+def _token_key() -> str:
+    return getattr(settings, "CLOUDINARY_AUTH_TOKEN_KEY", "") or ""
+
+
+def _page_expiry() -> int:
+    """When page-image tokens expire: PREVIEW_LINK_TTL from now, on a TOKEN_BUCKET boundary."""
+    return math.ceil((time.time() + settings.PREVIEW_LINK_TTL) / TOKEN_BUCKET) * TOKEN_BUCKET
+
+
+def _url(target: Target, transformation: list[dict], fmt: str | None, *,
+         expires_at: int | None = None) -> str:
+    """A signed delivery URL; with a token key, an expiring token instead of the signature."""
     ensure_configured()
     options = {
-        "resource_type": asset.resource_type,
-        "type": asset.delivery_type,
+        "resource_type": target.resource_type,
+        "type": target.type,
         "transformation": transformation,
-        "sign_url": asset.delivery_type in SIGNED_TYPES if sign is None else sign,
+        "sign_url": True,
         "secure": _secure(),
     }
-    if asset.version:
-        options["version"] = asset.version
+    if target.version:
+        options["version"] = target.version
     if fmt:
         options["format"] = fmt
-    if auth_token:
-        options["auth_token"] = auth_token
-    url, _ = cloudinary.utils.cloudinary_url(asset.public_id, **options)
+    key = _token_key()
+    if key:
+        options["auth_token"] = {"key": key, "expiration": expires_at or _page_expiry()}
+    else:
+        options["auth_token"] = False
+    url, _ = cloudinary.utils.cloudinary_url(target.public_id, **options)
     return url
 
 
-def _still_format(asset) -> str | None:
-    """The image format that shows a still of `asset` (first PDF page, video frame)."""
-    if asset.resource_type == "video" or _is_document(asset):
+def _still_format(target) -> str | None:
+    """The image format that shows a still of `target` (first PDF page, video frame)."""
+    if target.resource_type == "video" or _is_document(target):
         return "jpg"
     return None
 
 
-def thumbnail_url(asset, width: int, height: int | None = None) -> str | None:
-    """A cropped still of `asset` (None for raw files, which have no picture)."""
+def _target(asset, master: bool) -> Target | None:
     if asset.resource_type == "raw":
+        return None
+    return master_target(asset) if master else partner_target(asset)
+
+
+def thumbnail_url(asset, width: int, height: int | None = None, *, master: bool = False
+                  ) -> str | None:
+    """A cropped still of `asset` (None for raw files, or before partners get a version)."""
+    target = _target(asset, master)
+    if target is None:
         return None
     step = {"crop": "fill", "gravity": "auto", "width": width, "quality": "auto"}
     if height:
         step["height"] = height
-    if _is_document(asset):
+    if _is_document(target):
         step["page"] = 1
-    if _still_format(asset) is None:
+    if _still_format(target) is None:
         step["fetch_format"] = "auto"
-    return _url(asset, [step], _still_format(asset))
+    return _url(target, [step], _still_format(target))
 
 
 def thumbnail_srcset(asset, widths=THUMBNAIL_WIDTHS, ratio: float = 0.75) -> str:
     """`srcset` candidates of 4:3 thumbnails at several widths."""
-    if asset.resource_type == "raw":
+    if partner_target(asset) is None or asset.resource_type == "raw":
         return ""
     return ", ".join(f"{thumbnail_url(asset, w, round(w * ratio))} {w}w" for w in widths)
 
 
-def preview_url(asset, width: int = 1280) -> str | None:
+def preview_url(asset, width: int = 1280, *, master: bool = False) -> str | None:
     """A large, unstretched still for the asset page (first page of a PDF, video poster)."""
-    if asset.resource_type == "raw":
+    target = _target(asset, master)
+    if target is None:
         return None
     step = {"crop": "limit", "width": width, "quality": "auto"}
-    if _is_document(asset):
+    if _is_document(target):
         step["page"] = 1
-    if _still_format(asset) is None:
+    if _still_format(target) is None:
         step["fetch_format"] = "auto"
-    return _url(asset, [step], _still_format(asset))
+    return _url(target, [step], _still_format(target))
 
 
 def preview_srcset(asset) -> str:
-    if asset.resource_type == "raw":
+    if partner_target(asset) is None or asset.resource_type == "raw":
         return ""
     return ", ".join(f"{preview_url(asset, w)} {w}w" for w in PREVIEW_WIDTHS)
 
 
-def video_url(asset) -> str | None:
+def video_url(asset, *, master: bool = False) -> str | None:
     """A web-playable rendition of a video for the HTML5 player."""
     if asset.resource_type != "video":
         return None
-    return _url(asset, [{"crop": "limit", "width": 1280, "quality": "auto"}], "mp4")
+    target = _target(asset, master)
+    if target is None:
+        return None
+    return _url(target, [{"crop": "limit", "width": 1280, "quality": "auto"}], "mp4")
+
+
+def master_original_url(asset, *, ttl: int | None = None) -> str:
+    """A signed, expiring link to the master's original bytes (staff "full size", and the
+    source Cloudinary fetches to make a delivery copy)."""
+    ensure_configured()
+    fmt = "" if asset.resource_type == "raw" else (asset.format or "")
+    return cloudinary.utils.private_download_url(
+        asset.public_id, fmt, resource_type=asset.resource_type, type=asset.delivery_type,
+        expires_at=int(time.time()) + (ttl or settings.DOWNLOAD_LINK_TTL))
 
 
 def _expiry() -> int:
@@ -133,40 +201,39 @@ def _expiry() -> int:
 
 
 def download_link(asset, preset) -> DownloadLink:
-    """A signed link to `asset` rendered through `preset`, served by Cloudinary (attachment)."""
+    """A signed, expiring link to the partner copy rendered through `preset` (attachment)."""
+    target = partner_target(asset)
+    if target is None:
+        raise LookupError("No approved version of this asset has been released yet.")
     ensure_configured()
     # raw files are delivered as stored: their extension is part of the public id
-    fmt = None if asset.resource_type == "raw" else (preset.format or asset.format or None)
+    fmt = None if asset.resource_type == "raw" else (preset.format or target.format or None)
+    expires_at = _expiry()
     if not preset.transformation:
-        expires_at = _expiry()
         url = cloudinary.utils.private_download_url(
-            asset.public_id, fmt or "", resource_type=asset.resource_type,
-            type=asset.delivery_type, expires_at=expires_at, attachment=True)
+            target.public_id, fmt or "", resource_type=target.resource_type,
+            type=target.type, expires_at=expires_at, attachment=True)
         return DownloadLink(url, expires_at)
     steps = [{"raw_transformation": preset.transformation}, {"flags": "attachment"}]
-    token_key = getattr(settings, "CLOUDINARY_AUTH_TOKEN_KEY", "")
-    if token_key:
-        expires_at = _expiry()
-        token = {"key": token_key, "expiration": expires_at}
-        return DownloadLink(_url(asset, steps, fmt, sign=True, auth_token=token), expires_at)
-    return DownloadLink(_url(asset, steps, fmt, sign=True, auth_token=None), None)
+    url = _url(target, steps, fmt, expires_at=expires_at)
+    return DownloadLink(url, expires_at if _token_key() else None)
 
 
 def _group_key(asset):
-    return (asset.resource_type, asset.delivery_type)
+    return asset.resource_type
 
 
 def zip_links(assets, preset=None, *, name: str = "assets") -> list[DownloadLink]:
-    """Signed, expiring ZIP archive links for `assets` (one per resource and delivery type)."""
+    """Signed, expiring ZIP archive links for the partner copies (one per resource type)."""
     ensure_configured()
     links = []
-    ordered = sorted(assets, key=_group_key)
-    for (resource_type, delivery_type), group in groupby(ordered, key=_group_key):
+    ordered = sorted((a for a in assets if a.release_public_id), key=_group_key)
+    for resource_type, group in groupby(ordered, key=_group_key):
         expires_at = _expiry()
         options = {
-            "public_ids": [a.public_id for a in group],
+            "public_ids": [a.release_public_id for a in group],
             "resource_type": resource_type,
-            "type": delivery_type,
+            "type": DELIVERY_TYPE,
             "expires_at": expires_at,
             "flatten_folders": True,
             "target_public_id": name if len(links) == 0 else f"{name}-{resource_type}",

@@ -13,13 +13,16 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
+from assets import releases
 from assets.cloudinary.client import parse_time
-from assets.models import ApprovalState, Asset, AssetVersion
+from assets.models import ApprovalState, Asset, AssetVersion, ReviewState
 from assets.search import compose_search_document
+from assets.services import auto_approves
 from assets.signals import send_version_added
 from assets.sync.bulk import insert_objects, insert_rows
 from assets.taxonomy import TermCache, Terms, context_of, resolve
@@ -30,7 +33,7 @@ MIRRORED = (
     "public_id", "resource_type", "delivery_type", "asset_folder", "title", "description",
     "format", "bytes", "width", "height", "duration", "pages", "locale", "tags", "context",
     "metadata", "version", "cloudinary_created_at", "cloudinary_updated_at", "kind_id",
-    "product_line_id", "campaign_id", "search_document", "sync_fingerprint",
+    "product_line_id", "campaign_id", "search_document", "sync_fingerprint", "access_mode",
 )
 UPDATE_FIELDS = [*MIRRORED, "retired", "retired_at", "approval_state", "approval_at",
                  "approval_by", "approval_reason", "current_version", "synced_at"]
@@ -103,6 +106,7 @@ def fingerprint_source(resource: dict, terms: Terms, context: dict | None = None
         "created_at": resource.get("created_at"),
         "updated_at": _updated_at(resource),
         "moderation_status": resource.get("moderation_status") or _moderation(resource),
+        "access_mode": str(resource.get("access_mode") or "")[:20],
         "terms": [terms.product_line, terms.campaign, terms.kind, list(terms.markets)],
     }
 
@@ -130,7 +134,7 @@ def _fields(source: dict, terms: Terms, cache: TermCache, digest: str) -> dict:
         **{k: source[k] for k in ("public_id", "resource_type", "delivery_type", "asset_folder",
                                   "title", "description", "format", "bytes", "width", "height",
                                   "duration", "pages", "locale", "tags", "context", "metadata",
-                                  "version")},
+                                  "version", "access_mode")},
         "cloudinary_created_at": parse_time(source["created_at"]),
         "cloudinary_updated_at": parse_time(source["updated_at"]),
         "kind_id": cache.pk("kind", terms.kind),
@@ -169,7 +173,8 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
         values = _fields(item.source, item.terms, cache, item.digest)
         if asset is None:
             item.asset = Asset(asset_id=asset_id, synced_at=now, **values)
-            _initial_approval(item.asset, item.source["moderation_status"], now)
+            _initial_approval(item.asset, item.source["moderation_status"], now,
+                              item.terms.kind)
             new.append(item)
             continue
         item.asset, item.previous_version = asset, asset.version
@@ -186,6 +191,7 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
     _apply_cloudinary_moderation(changed, now, actor, events)
     _audit(new, changed, actor, events)
     record_many(events)
+    releases.mark_pending(_needing_delivery(new + changed))
     if run is not None:
         Asset.objects.filter(asset_id__in=list(items)).exclude(last_seen_run=run).update(
             last_seen_run=run)
@@ -230,12 +236,16 @@ def _existing(items: dict[str, _Item], counts: Counts) -> dict[str, Asset | None
     return skip
 
 
-def _initial_approval(asset: Asset, moderation_status: str | None, now) -> None:
-    """New assets are pending unless Cloudinary already decided."""
+def _initial_approval(asset: Asset, moderation_status: str | None, now, kind: str | None
+                      ) -> None:
+    """New assets are pending unless Cloudinary already decided or their kind auto-approves."""
     if moderation_status in (ApprovalState.APPROVED, ApprovalState.REJECTED):
         asset.approval_state = moderation_status
         asset.approval_at = now
         asset.approval_reason = "decided in Cloudinary"
+    elif auto_approves(kind):
+        asset.approval_state, asset.approval_at = ApprovalState.APPROVED, now
+        asset.approval_reason = "approved automatically (kind set to auto-approve)"
 
 
 def _event(action: str, actor: str, asset: Asset, **payload) -> dict:
@@ -255,6 +265,7 @@ def _free_public_ids(assets: list[Asset], actor: str, events: list[dict]) -> Non
         if taker:
             holder.retired, holder.retired_at = True, timezone.now()
             holder.save(update_fields=["retired", "retired_at"])
+            releases.revoke_asset_links([holder.pk], reason="public id taken over")
             events.append(_event("asset.retired", actor, holder, replaced_by=taker,
                                  reason="public id now belongs to another asset"))
 
@@ -271,13 +282,10 @@ def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> Non
             item.asset.retired, item.asset.retired_at = False, None
             item.changed.append("retired")
     versioned = new + [i for i in changed if i.asset.version != i.previous_version]
-    insert_objects([
-        AssetVersion(asset_id=i.asset.pk, version=i.asset.version, bytes=i.asset.bytes,
-                     etag=str(i.resource.get("etag") or "")[:64], format=i.asset.format,
-                     width=i.asset.width, height=i.asset.height,
-                     created_at=parse_time(i.resource.get("uploaded_at")) or
-                     i.asset.cloudinary_updated_at or i.asset.cloudinary_created_at or now)
-        for i in versioned], ignore_conflicts=True)
+    numbers = dict(AssetVersion.objects.filter(asset__in=[i.asset.pk for i in changed])
+                   .values("asset_id").annotate(n=Max("number")).values_list("asset_id", "n"))
+    insert_objects([_version_row(i, numbers.get(i.asset.pk, 0) + 1, now) for i in versioned],
+                   ignore_conflicts=True)
     if new:
         # One statement points every new asset at its first version (bulk_update would
         # build a CASE per row and field, far slower at 500 rows).
@@ -294,6 +302,44 @@ def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> Non
             Asset.objects.filter(pk=asset.pk).update(
                 **{name: getattr(asset, name) for name in UPDATE_FIELDS})
     _set_markets(new, changed, cache)
+    _resummarize([i for i in changed if i.asset.version != i.previous_version])
+
+
+def _resummarize(items: list[_Item]) -> None:
+    """A new version changes an asset's summary only when it is approved or the first
+    decision to come (a rejected asset with a new pending version is pending again)."""
+    from assets.services import summarize
+
+    for item in items:
+        state = summarize(item.asset)
+        if state != item.asset.approval_state:
+            item.asset.approval_state = state
+            Asset.objects.filter(pk=item.asset.pk).update(approval_state=state)
+
+
+def _version_row(item: _Item, number: int, now) -> AssetVersion:
+    """A version as Cloudinary reports it, with its review state.
+
+    A first version takes Cloudinary's moderation decision; a new version of a known
+    asset always waits for review (Cloudinary may still report the previous version's
+    status), unless its kind is set to auto-approve.
+    """
+    asset, first = item.asset, number == 1
+    state = ReviewState.PENDING
+    if first and asset.approval_state in (ApprovalState.APPROVED, ApprovalState.REJECTED):
+        state = asset.approval_state
+    elif auto_approves(item.terms.kind):
+        state = ReviewState.APPROVED
+    return AssetVersion(
+        asset_id=asset.pk, version=asset.version, number=number, bytes=asset.bytes,
+        etag=str(item.resource.get("etag") or "")[:64], format=asset.format,
+        width=asset.width, height=asset.height, duration=asset.duration, pages=asset.pages,
+        tags=asset.tags, metadata=asset.metadata, review_state=state,
+        reviewed_at=now if state != ReviewState.PENDING else None,
+        review_reason=asset.approval_reason if state != ReviewState.PENDING else "",
+        created_at=parse_time(item.resource.get("uploaded_at")) or parse_time(
+            item.resource.get("created_at") if first else None) or
+        asset.cloudinary_updated_at or asset.cloudinary_created_at or now)
 
 
 def _set_markets(new: list[_Item], changed: list[_Item], cache: TermCache) -> None:
@@ -309,16 +355,28 @@ def _set_markets(new: list[_Item], changed: list[_Item], cache: TermCache) -> No
 def _apply_cloudinary_moderation(changed: list[_Item], now, actor: str,
                                  events: list[dict]) -> None:
     """Honour a decision made in Cloudinary unless ours is still on its way there."""
+    from assets import services
+
     for item in changed:
         asset, status = item.asset, item.source["moderation_status"]
         if (status not in (ApprovalState.APPROVED, ApprovalState.REJECTED)
-                or status == asset.approval_state or asset.moderation_push_pending):
+                or asset.moderation_push_pending or asset.version != item.previous_version):
+            continue  # a new version waits for review: the status may be the old one's
+        version = AssetVersion.objects.filter(asset=asset, version=asset.version).first()
+        if version is None or version.review_state == status:
             continue
-        asset.approval_state, asset.approval_at = status, now
-        asset.approval_by, asset.approval_reason = None, "decided in Cloudinary"
-        asset.save(update_fields=["approval_state", "approval_at", "approval_by",
-                                  "approval_reason"])
-        events.append(_event(f"asset.{status}", actor, asset, source="cloudinary"))
+        version.asset = asset
+        services.version_decide(version=version, state=status, actor=None,
+                                source="cloudinary", decided_at=now)
+
+
+def _needing_delivery(items: list[_Item]) -> list[int]:
+    """Assets with a version to release, or a public master to restrict."""
+    restrict = settings.CLOUDINARY_RESTRICT_MASTERS and settings.CLOUDINARY_AUTH_TOKEN_KEY
+    return [i.asset.pk for i in items
+            if i.asset.approval_state == ApprovalState.APPROVED
+            or (restrict and i.asset.delivery_type == "upload"
+                and i.asset.access_mode != "authenticated")]
 
 
 def _audit(new: list[_Item], changed: list[_Item], actor: str, events: list[dict]) -> None:

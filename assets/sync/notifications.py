@@ -128,8 +128,12 @@ def _apply_moderation(payload: dict, fetched: dict) -> tuple[bool, str]:
         return bool(resources), f"mirrored an unseen asset ({counts.created} created)"
     decided_at = client.parse_time(payload.get("moderation_updated_at")) or \
         client.parse_time(payload.get("timestamp"))
+    try:
+        version = int(payload.get("version") or 0) or None
+    except (TypeError, ValueError):
+        version = None
     changed = services.asset_record_cloudinary_decision(asset=asset, state=status,
-                                                        decided_at=decided_at)
+                                                        decided_at=decided_at, version=version)
     return changed, f"moderation {status}: {'applied' if changed else 'already so or older'}"
 
 

@@ -23,9 +23,21 @@ def upload_image(public_id: str, width: int = 2400, height: int = 1600,
 
 
 def asset_from_upload(result: dict, **fields):
-    """An approved Asset row matching an upload (what the mirror's sync would create)."""
-    return f.AssetFactory(
+    """An approved Asset row matching an upload (what the mirror's sync would create),
+    released for real: Cloudinary holds the protected copy partners are served."""
+    from assets.models import AssetVersion
+    from assets.releases import deliver_asset
+
+    asset = f.AssetFactory(
         asset_id=result["asset_id"], public_id=result["public_id"],
         resource_type=result["resource_type"], delivery_type=result["type"],
         format=result["format"], width=result["width"], height=result["height"],
         bytes=result["bytes"], version=result["version"], **fields)
+    AssetVersion.objects.filter(asset=asset).update(
+        etag=result.get("etag", ""), delivery_public_id="", delivery_version=0)
+    type(asset).objects.filter(pk=asset.pk).update(approved_version=None, release_public_id="",
+                                                   release_version=0)
+    deliver_asset(asset.pk)
+    asset.refresh_from_db()
+    assert asset.release_public_id, "the release copy was not made"
+    return asset

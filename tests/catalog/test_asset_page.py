@@ -37,12 +37,15 @@ def test_not_visible_and_missing_are_the_same_404(client_for, charlie, alice_ass
 
 
 def test_it_shows_the_history_and_that_a_newer_version_exists(client_for, bob, alice_asset):
-    # given: bob downloaded the first version, then the brand published a second
+    # given: bob downloaded the first version, then the brand approved and released a second
     first = alice_asset.version
     record("asset.downloaded", actor=bob, target=alice_asset, asset_version=first,
            payload={"preset": "original"})
-    second = f.AssetVersionFactory(asset=alice_asset, version=first + 5)
+    second = f.AssetVersionFactory(asset=alice_asset, version=first + 5, number=2,
+                                   review_state="approved", delivery_public_id="copy/2",
+                                   delivery_version=7)
     alice_asset.version, alice_asset.current_version = second.version, second
+    alice_asset.approved_version, alice_asset.release_public_id = second, "copy/2"
     alice_asset.save()
     # when
     response = client_for(bob).get(_page(alice_asset))

@@ -130,7 +130,8 @@ def test_cards_carry_cloudinary_thumbnails_with_srcset(client_for, bob, shelf):
     # when
     html = client_for(bob).get(CATALOG).content.decode()
     # then
-    assert "/image/upload/c_fill,f_auto,g_auto,h_270,q_auto,w_360/" in html
+    assert "/image/authenticated/s--" in html
+    assert "/c_fill,f_auto,g_auto,h_270,q_auto,w_360/" in html
     assert " 720w" in html and 'sizes="' in html
 
 

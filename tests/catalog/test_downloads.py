@@ -30,9 +30,10 @@ def test_it_records_the_download_and_redirects_to_a_signed_link(client_for, bob,
     response = client_for(bob).get(_download(alice_asset, "web-1200-webp"))
     # then
     assert response.status_code == 302
-    assert "/image/upload/s--" in response["Location"]
+    assert "/image/authenticated/s--" in response["Location"]
     assert "/c_limit,w_1200/fl_attachment/" in response["Location"]
-    assert response["Location"].endswith(f"v{alice_asset.version}/{alice_asset.public_id}.webp")
+    assert response["Location"].endswith(
+        f"v{alice_asset.release_version}/{alice_asset.release_public_id}.webp")
     [event] = _downloads()
     assert (event.actor_user_id, event.asset_id, event.asset_version) == (
         bob.pk, alice_asset.pk, alice_asset.version)
@@ -51,7 +52,8 @@ def test_the_original_is_a_private_download_link_that_expires(client_for, bob, a
     query = parse_qs(urlsplit(response["Location"]).query)
     assert urlsplit(response["Location"]).path.endswith("/image/download")
     assert abs(int(query["expires_at"][0]) - (time.time() + 600)) < 5
-    assert query["public_id"] == [alice_asset.public_id] and query["attachment"] == ["1"]
+    assert query["public_id"] == [alice_asset.release_public_id]
+    assert query["type"] == ["authenticated"] and query["attachment"] == ["1"]
 
 
 @pytest.mark.parametrize("who", ["charlie", "anonymous"])
@@ -94,7 +96,8 @@ def test_the_zip_is_one_archive_link_audited_per_asset(client_for, bob, alice_as
     assert response.status_code == 302
     query = parse_qs(urlsplit(response["Location"]).query)
     assert "/image/generate_archive" in response["Location"]
-    assert sorted(query["public_ids[]"]) == sorted([alice_asset.public_id, second.public_id])
+    assert sorted(query["public_ids[]"]) == sorted([alice_asset.release_public_id,
+                                                    second.release_public_id])
     assert "expires_at" in query
     assert sorted(e.asset_id for e in _downloads()) == sorted([alice_asset.pk, second.pk])
 
@@ -135,7 +138,8 @@ def test_an_expired_or_tampered_link_is_refused_by_cloudinary(client_for, bob, u
     # given
     signed = client_for(bob).get(_download(uploaded, "web-1200-webp"))["Location"]
     expired = cloudinary.utils.private_download_url(
-        uploaded.public_id, "png", type="authenticated", expires_at=int(time.time()) - 5)
+        uploaded.release_public_id, "png", type="authenticated",
+        expires_at=int(time.time()) - 5)
     # when
     tampered = requests.get(signed.replace("w_1200", "w_2400"), timeout=10)
     too_late = requests.get(expired, timeout=10)
