@@ -15,6 +15,7 @@ from assets import (
     admin_presets,  # noqa: F401
     services,
 )
+from assets.admin_review import AwaitingReviewFilter, review_context
 from assets.models import (
     ApprovalState,
     Asset,
@@ -24,6 +25,7 @@ from assets.models import (
     CloudinaryNotification,
     Market,
     ProductLine,
+    ReviewState,
     SyncRun,
 )
 from audit.admin_base import ReadOnlyAdmin
@@ -48,7 +50,8 @@ def _thumbnail(asset, width=120, height=90):
 
 class AssetVersionInline(admin.TabularInline):
     model = AssetVersion
-    fields = ("version", "format", "bytes", "width", "height", "etag", "created_at", "seen_at")
+    fields = ("number", "version", "review_state", "reviewed_by", "reviewed_at", "review_reason",
+              "format", "bytes", "width", "height", "created_at", "released_at", "release_error")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -59,20 +62,21 @@ class AssetVersionInline(admin.TabularInline):
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ("preview", "title", "public_id", "kind", "product_line", "campaign",
-                    "market_list", "approval_state", "retired", "version",
-                    "cloudinary_updated_at")
-    list_filter = ("approval_state", "kind", "product_line", "campaign", "markets", "retired",
-                   "resource_type")
+    list_display = ("preview", "title", "approval_state", "review_waiting", "kind",
+                    "product_line", "campaign", "market_list", "retired", "public_id")
+    list_filter = (AwaitingReviewFilter, "approval_state", "kind", "product_line", "campaign",
+                   "markets", "retired", "resource_type")
     search_fields = ("title", "public_id", "asset_id")
     list_select_related = ("kind", "product_line", "campaign")
     list_per_page = 50
     actions = ("approve_selected", "reject_selected")
     inlines = (AssetVersionInline,)
+    change_form_template = "admin/assets/asset/change_form.html"
     fieldsets = (
         (None, {"fields": ("large_preview", "title", "description", "public_id", "asset_id",
                            "resource_type", "delivery_type", "asset_folder", "format",
-                           "bytes", "width", "height", "version", "current_version")}),
+                           "bytes", "width", "height", "version", "current_version",
+                           "approved_version")}),
         ("Taxonomy", {"fields": ("kind", "product_line", "campaign", "market_list", "locale",
                                  "tags", "context", "metadata")}),
         ("Approval", {"fields": ("approval_state", "approval_by", "approval_at",
@@ -85,8 +89,60 @@ class AssetAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
+        return super().get_queryset(request).select_related(
+            "current_version", "approved_version").prefetch_related(
             Prefetch("markets", queryset=Market.objects.only("slug", "name")))
+
+    @admin.display(description="Waiting")
+    def review_waiting(self, obj):
+        version = obj.current_version
+        if obj.retired or version is None or version.review_state != ReviewState.PENDING:
+            return "—"
+        if obj.approved_version_id:
+            return format_html('<span class="badge">New version of an approved asset</span>')
+        return format_html('<span class="badge">First version</span>')
+
+    def get_urls(self):
+        return [path("<int:pk>/review/<int:version_pk>/",
+                     self.admin_site.admin_view(self.review_view),
+                     name="assets_asset_review"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A read-only page (no Save buttons) with the review of the newest version on top."""
+        asset = self.get_object(request, object_id)
+        extra = {"show_save": False, "show_save_and_continue": False,
+                 "show_save_and_add_another": False, "show_delete": False,
+                 **(extra_context or {})}
+        if asset is not None:
+            extra["review"] = review_context(asset, can_decide=self.has_approve_permission(
+                request))
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def review_view(self, request, pk, version_pk):
+        """POST: approve or reject one version (a rejection needs a reason)."""
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        version = AssetVersion.objects.filter(pk=version_pk, asset_id=pk).first()
+        target = reverse("admin:assets_asset_change", args=[pk])
+        if request.method != "POST" or version is None:
+            return HttpResponseRedirect(target)
+        decision = request.POST.get("decision")
+        state = {"approve": ApprovalState.APPROVED, "reject": ApprovalState.REJECTED}.get(
+            decision)
+        try:
+            if state is None:
+                raise ValidationError("Choose Approve or Reject.")
+            services.version_set_approval(version=version, state=state, actor=request.user,
+                                          reason=request.POST.get("reason", ""))
+        except (ValidationError, PermissionDenied) as error:
+            text = " ".join(getattr(error, "messages", [str(error)]))
+            self.message_user(request, text, messages.ERROR)
+            return HttpResponseRedirect(target)
+        word = "approved" if state == ApprovalState.APPROVED else "rejected"
+        self.message_user(request, f"Version {version.number} {word}."
+                          + (" Partners get it as soon as its protected copy is made."
+                             if state == ApprovalState.APPROVED else ""), messages.SUCCESS)
+        return HttpResponseRedirect(target)
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fs in self.fieldsets for f in fs[1]["fields"]]

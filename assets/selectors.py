@@ -279,10 +279,29 @@ def last_downloaded_version(user, asset: Asset) -> int | None:
 # ------------------------------------------------------------------ the home page
 
 def new_for_user(user, limit: int = 8):
-    """Visible assets added or updated since the user's last catalog visit."""
-    since = user.last_catalog_visit or (timezone.now() - NEW_FOR_YOU_FALLBACK)
-    queryset = catalog_queryset(user).filter(updated_at__gt=since).order_by("-updated_at", "-id")
+    """Visible assets that are new to the user since their last catalog visit: a version
+    released to partners since then, or an asset that became visible to *this* user since
+    (a publication, a rule, a membership). A first visit has nothing new yet."""
+    since = user.last_catalog_visit
+    if since is None:
+        return None, [], 0
+    queryset = catalog_queryset(user).filter(new_since_condition(user, since)).order_by(
+        "-updated_at", "-id")
     return since, list(queryset[:limit]), queryset.count()
+
+
+def new_since_condition(user, since) -> Q:
+    from communities.visibility import newly_visible_condition
+
+    return Q(updated_at__gt=since) | newly_visible_condition(user, since)
+
+
+def newly_visible_ids(user, since, pks) -> set[int]:
+    """Which of `pks` are new to the user since `since` (one query; none on a first visit)."""
+    if since is None or not pks:
+        return set()
+    return set(Asset.objects.filter(pk__in=pks).filter(new_since_condition(user, since))
+               .values_list("pk", flat=True))
 
 
 def upcoming_launches(user, limit: int = 5):

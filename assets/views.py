@@ -56,12 +56,14 @@ def catalog(request):
         paginator.count = total  # counted with the facets: spares a COUNT(*) over the rule
     page = paginator.get_page(request.GET.get("page"))
     visit = request.user.last_catalog_visit
+    fresh = selectors.newly_visible_ids(request.user, visit,
+                                        [a.pk for a in page.object_list]) if not staff else set()
     User.objects.filter(pk=request.user.pk).update(last_catalog_visit=timezone.now())
     context = {
         "filter": filterset,
         "facets": facets,
         "page": page,
-        "cards": [_card(asset, visit, staff) for asset in page.object_list],
+        "cards": [_card(asset, visit, staff, asset.pk in fresh) for asset in page.object_list],
         "staff": staff,
         "sorts": SORTS,
         "sort": filterset.sort_key(),
@@ -73,9 +75,9 @@ def catalog(request):
     return render(request, "catalog/catalog.html", context)
 
 
-def _card(asset: Asset, last_visit, staff: bool = False) -> dict:
+def _card(asset: Asset, last_visit, staff: bool = False, fresh: bool = False) -> dict:
     """A result card: what partners get (staff: the master until a version is released)."""
-    changed = last_visit is not None and asset.updated_at > last_visit
+    changed = fresh
     master = staff and not asset.release_public_id
     shown = asset.approved_version if not master else asset.current_version
     return {

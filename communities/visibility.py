@@ -92,6 +92,29 @@ def _rule_matches_in_sql(communities) -> QuerySet:
     ).values("pk")
 
 
+def newly_visible_condition(user, since) -> Q:
+    """Assets that became visible to `user` after `since` through a publication, a rule or
+    a membership (for "new since your last visit"; combine with `visible_to`).
+
+    A membership that started after `since` makes everything of its community new; a
+    publication or rule created after `since` makes what it exposes new.
+    """
+    if not getattr(user, "is_authenticated", False) or is_brand_staff(user):
+        return Q(pk__in=[])
+    memberships = list(Membership.objects.current().filter(user=user)
+                       .values_list("community_id", "created_at"))
+    fresh = [c for c, created in memberships if created and created > since]
+    all_ids = [c for c, _ in memberships]
+    new_pubs = Publication.objects.filter(community_id__in=all_ids).filter(
+        Q(published_at__gt=since) | Q(community_id__in=fresh))
+    condition = Q(pk__in=new_pubs.filter(asset__isnull=False).values("asset_id"))
+    rules = list(new_pubs.filter(asset__isnull=True).values_list(*RULE_FIELDS).distinct()
+                 [:MAX_EXPANDED_RULES])
+    for rule in rules:
+        condition |= _rule_condition(dict(zip(RULE_FIELDS, rule, strict=True)))
+    return condition
+
+
 def assets_exposed_by(publication: Publication) -> QuerySet:
     """The released assets a publication (one asset or a rule) makes visible to its community."""
     if publication.asset_id:

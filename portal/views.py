@@ -19,7 +19,8 @@ def home(request):
     context = {
         "since": since,
         "first_visit": request.user.last_catalog_visit is None,
-        "new_cards": [{"asset": a, "thumbnail": delivery.thumbnail_url(a, 360, 270),
+        "new_cards": [{"asset": a, "shown": a.approved_version or a,
+                       "thumbnail": delivery.thumbnail_url(a, 360, 270),
                        "srcset": delivery.thumbnail_srcset(a), "badge": ""} for a in new_assets],
         "new_count": new_count,
         "launches": selectors.upcoming_launches(request.user),

@@ -286,6 +286,11 @@ def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> Non
                    .values("asset_id").annotate(n=Max("number")).values_list("asset_id", "n"))
     insert_objects([_version_row(i, numbers.get(i.asset.pk, 0) + 1, now) for i in versioned],
                    ignore_conflicts=True)
+    for item in versioned[len(new):]:
+        # An undecided older version is never going to be released: the newer one waits.
+        AssetVersion.objects.filter(asset_id=item.asset.pk, review_state=ReviewState.PENDING,
+                                    version__lt=item.asset.version).update(
+            review_state=ReviewState.SUPERSEDED)
     if new:
         # One statement points every new asset at its first version (bulk_update would
         # build a CASE per row and field, far slower at 500 rows).
