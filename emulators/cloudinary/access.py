@@ -88,6 +88,8 @@ class Token:
 def parse_token(raw: str) -> Token | None:
     """Split ``ip=..~st=..~exp=..~acl=..~hmac=..``; None when it is not token-shaped."""
     fields, digest = [], None
+    # the SDK writes escapes in lower case; HTTP clients (requests) may upper-case them
+    raw = re.sub(r"%[0-9A-Fa-f]{2}", lambda m: m.group(0).lower(), raw)
     for part in raw.split("~"):
         name, eq, value = part.partition("=")
         if not eq:
