@@ -470,3 +470,18 @@ def test_upload_from_a_refused_url_is_a_400_and_keeps_the_target(cloud):
 
     assert picture(cloud.store.get("image", "authenticated", "kit/target").data).size == (
         10, 10)
+
+
+def test_access_control_survives_a_restart(tmp_path):
+    with CloudinaryEmulator(state_dir=str(tmp_path), auth_token_key=TOKEN_KEY) as first:
+        configure_sdk(first)
+        upload("kit/locked", access_control=[{"access_type": "token"}])
+    with CloudinaryEmulator(state_dir=str(tmp_path), auth_token_key=TOKEN_KEY) as again:
+        configure_sdk(again)
+        details = cloudinary.api.resource("kit/locked")
+        refused = get(url("kit/locked", format="png"))
+        served = get(tokened("kit/locked", format="png"))
+    cloudinary.reset_config()
+
+    assert details["access_control"] == [{"access_type": "token"}]
+    assert refusal(refused) == (401, ACL_FAILURE) and served.status_code == 200
