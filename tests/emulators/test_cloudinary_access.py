@@ -335,7 +335,7 @@ def test_explicit_and_update_set_and_clear_access_control(cloud):
     upload("kit/hero")
     link = url("kit/hero", format="png")
 
-    explicit = cloudinary.uploader.explicit("kit/hero", type="upload",
+    explicit = cloudinary.uploader.explicit("kit/hero", type="upload", invalidate=True,
                                             access_control=[{"access_type": "token"}])
     refused = get(link)
     updated = cloudinary.api.update("kit/hero", access_control=[OPEN_WINDOW])
