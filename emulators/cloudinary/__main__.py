@@ -30,6 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fail-codes", default="500,502,503")
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--drop-rate", type=float, default=0.0)
+    parser.add_argument("--auth-token-key", metavar="HEX",
+                        help="enable token-based access (__cld_token__) with this hex key")
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                              seed=args.seed, rate_limit=args.rate_limit or None,
                              notification_url=args.notification_url, state_dir=args.state,
                              host=args.host, port=args.port, faults=faults,
-                             seed_count=args.seed_count or None)
+                             seed_count=args.seed_count or None,
+                             auth_token_key=args.auth_token_key or None)
     emu.start()
     print(f"Cloudinary emulator: {len(emu.store)} assets at {emu.url}", flush=True)
     print(f"CLOUDINARY_URL={emu.cloudinary_url}", flush=True)

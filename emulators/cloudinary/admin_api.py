@@ -11,6 +11,7 @@ import base64
 import re
 
 from . import metadata_api, mutations, search_api
+from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
 from .params import coerce_metadata, flag, many, one, parse_pipe_map, parse_tags
 from .shapes import IDENTITY_KEYS, admin_details, admin_item
@@ -164,6 +165,7 @@ def update(emu, params, resource_type, delivery_type, public_id):
         raise bad_request(f"Invalid moderation_status {status}")
     metadata = coerce_metadata(emu.store, parse_pipe_map(params["metadata"])) \
         if "metadata" in params else None
+    access_rules = parse_access_control(params.get("access_control"))
     if "tags" in params:
         new_tags = parse_tags(params["tags"])
         mutations.set_tags(emu, [res], lambda _r: new_tags, url=url)
@@ -173,6 +175,7 @@ def update(emu, params, resource_type, delivery_type, public_id):
     if metadata is not None:
         mutations.merge_metadata(emu, [res], metadata, url=url)
     _rename_fields(emu, res, params)
+    _access_fields(emu, res, access_rules)
     if status is not None and status != res.moderation_status:
         mutations.set_moderation(emu, res, status, url=url)
     return admin_details(res, emu.url, emu.cloud)
@@ -185,6 +188,15 @@ def _rename_fields(emu, res, params) -> None:
             if name in params and params[name] != getattr(res, name):
                 setattr(res, name, str(params[name]))
                 changed = True
+        if changed:
+            res.updated_ts = emu.store.now()
+    if changed:
+        emu.store.changed()
+
+
+def _access_fields(emu, res, rules) -> None:
+    with emu.store.lock:
+        changed = store_access_control(res, rules)
         if changed:
             res.updated_ts = emu.store.now()
     if changed:

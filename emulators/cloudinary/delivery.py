@@ -11,8 +11,10 @@ Behaviour worth knowing (chosen from the SDK and Cloudinary's documentation):
 
 * URL signatures: ``s--`` + the first 8 (SHA-1, or SHA-256 when so configured) or 32
   (``long_url_signature``: SHA-256) characters of urlsafe-base64(hash(``<transformation>/
-  <public_id>.<ext>`` + secret)) + ``--``; version and type are not signed. They are required
-  for ``authenticated`` and ``private`` assets and checked on any URL that carries one. A CDN
+  <public_id>.<ext>`` + secret)) + ``--``; version and type are not signed. They are checked
+  on any URL that carries one; which URLs need one (or a ``__cld_token__`` instead) is decided
+  by :class:`.access.DeliveryGate` (``authenticated`` assets, ``private`` originals,
+  ``access_control``-restricted assets: see ACCESS.md). A CDN
   error is a bodyless-in-spirit response with the reason in ``X-Cld-Error``: 403 for a missing
   or wrong signature, 404 for an unknown asset, 400 for a bad transformation.
 * API links: ``api_key`` must match; the signature is the SDK's ``api_sign_request`` over every
@@ -42,6 +44,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from . import transform
+from .access import AccessDenied, DeliveryGate, DeliveryRequest
 
 CACHE_CONTROL = "public, max-age=2592000"
 SIGNED_TYPES = frozenset({"authenticated", "private"})
@@ -161,37 +164,51 @@ def _guess_type(fmt: str) -> str:
 class Delivery:
     """Serves one cloud's stored assets as Cloudinary's CDN and download endpoints do."""
 
-    def __init__(self, store, cloud_name: str, api_key: str, api_secret: str):
+    def __init__(self, store, cloud_name: str, api_key: str, api_secret: str,
+                 auth_token_key: str | None = None):
         self.store = store
         self.cloud_name = cloud_name
         self.api_key = api_key
         self.api_secret = api_secret
+        self.gate = DeliveryGate(cloud_name, auth_token_key)  # tokens, access_control
 
     # ------------------------------------------------------------------ CDN URLs
 
-    def serve(self, path: str, query: dict[str, list[str]]) -> Response:
-        """GET /<cloud>/<resource_type>/<type>/[s--SIG--/][transformations/][v<n>/]<id>.<ext>"""
+    def serve(self, path: str, query: dict[str, list[str]],
+              request: DeliveryRequest | None = None) -> Response:
+        """GET /<cloud>/<resource_type>/<type>/[s--SIG--/][transformations/][v<n>/]<id>.<ext>
+
+        `request` carries the raw path, token and client address (see :mod:`.access`).
+        """
+        request = request or DeliveryRequest(path)
         try:
             parsed = parse_delivery_path(path, self.cloud_name)
-            self._check_url_signature(parsed)
+            signed = self._check_url_signature(parsed)
+            self.gate.before_lookup(parsed.type, signed, request)
             resource, requested = self._lookup(parsed)
+            derived = bool(parsed.transformation) or not _same_format(
+                requested or resource.format or "", resource.format or "")
+            self.gate.after_lookup(resource, derived, signed, request)
             body, fmt = self.render(resource, parsed.transformation, requested)
-        except (DeliveryError, transform.TransformationError) as error:
+        except (DeliveryError, AccessDenied, transform.TransformationError) as error:
             return self._cdn_error(error)
         headers = self._media_headers(body, fmt)
         if "fl_attachment" in parsed.transformation:
             headers["Content-Disposition"] = self._disposition(resource, fmt)
         return 200, headers, body
 
-    def _check_url_signature(self, parsed: DeliveryPath) -> None:
+    def _check_url_signature(self, parsed: DeliveryPath) -> bool:
+        """True for a valid ``s--SIG--``, False without one; a wrong one is refused.
+
+        Which types need a signature (or a token instead) is :class:`.access.DeliveryGate`'s.
+        """
         if parsed.signature is None:
-            if parsed.type in SIGNED_TYPES:
-                raise DeliveryError(403, "Missing signature")
-            return
+            return False
         to_sign = "/".join(filter(None, [parsed.transformation, smart_escape(parsed.source)]))
         expected = url_signatures(to_sign, self.api_secret, len(parsed.signature))
         if not any(hmac.compare_digest(parsed.signature, sig) for sig in expected):
             raise DeliveryError(403, "Invalid signature")
+        return True
 
     def _lookup(self, parsed: DeliveryPath):
         """The stored resource and the extension asked for (None: the original format)."""
@@ -241,7 +258,8 @@ class Delivery:
         return f'attachment; filename="{name}"'
 
     @staticmethod
-    def _cdn_error(error: DeliveryError | transform.TransformationError) -> Response:
+    def _cdn_error(error: DeliveryError | AccessDenied | transform.TransformationError
+                   ) -> Response:
         status = getattr(error, "status", 400)
         message = str(error)
         headers = {"X-Cld-Error": message, "Content-Type": "text/plain; charset=utf-8",

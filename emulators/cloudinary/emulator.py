@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from .access import TokenVerifier
 from .faults import Faults, RateLimiter
 from .notifications import Notifier
 from .persistence import Persister
@@ -33,8 +34,12 @@ class CloudinaryEmulator:
                  rate_limit: int | None = None, notification_url: str | None = None,
                  state_dir: str | None = None, host: str = "127.0.0.1", port: int = 0,
                  faults: Faults | None = None, rate_limit_window_seconds: int = 3600,
-                 seed_count: int | None = None):
+                 seed_count: int | None = None, auth_token_key: str | None = None):
         self.cloud = cloud
+        # hex key of token-based access (None: the account has no token auth); see ACCESS.md
+        self.auth_token_key = auth_token_key
+        if auth_token_key:
+            TokenVerifier(auth_token_key)  # a key that is not hex fails here, not on delivery
         self.api_key = api_key
         self.api_secret = api_secret
         self.seed = seed
@@ -173,5 +178,5 @@ class CloudinaryEmulator:
         """The delivery module's ``Delivery`` instance (None until that module exists)."""
         if self._delivery is None:
             self._delivery = load_delivery(self.store, self.cloud, self.api_key,
-                                           self.api_secret)
+                                           self.api_secret, self.auth_token_key)
         return self._delivery

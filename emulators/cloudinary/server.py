@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import admin_api, search_api, upload_api, upload_auth
+from .access import DeliveryRequest
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -86,13 +87,15 @@ class Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
         body = self._body()
+        self.cdn_request = DeliveryRequest.from_http(
+            split.path, split.query, self.headers.get("Cookie"), self.client_address[0])
         try:
             if split.path.startswith("/v1_1/"):
                 self._api(method, split.path[len("/v1_1/"):], query, body)
             elif "/search/" in split.path and method == "GET":
                 self._search_url(split.path, query)
             else:
-                self._delivery_call("serve", split.path, query)
+                self._delivery_call("serve", split.path, query, self.cdn_request)
         except ApiError as exc:
             self._json(exc.status, exc.body(), exc.headers)
         except Exception as exc:  # never let a bug kill the connection silently
@@ -185,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
         """``/<cloud>/search/<sig>/<ttl>/<b64 query>[/<cursor>]`` from ``Search.to_url``."""
         parts = path.strip("/").split("/")
         if len(parts) < 5 or parts[0] != self.emu.cloud or parts[1] != "search":
-            return self._delivery_call("serve", path, query)
+            return self._delivery_call("serve", path, query, self.cdn_request)
         signature, ttl, b64query = parts[2], parts[3], parts[4]
         digest = hashlib.sha256(f"{ttl}{b64query}{self.emu.api_secret}".encode()).hexdigest()
         if digest != signature:
@@ -216,7 +219,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.emu = emu
 
 
-def load_delivery(store, cloud: str, api_key: str, api_secret: str):
+def load_delivery(store, cloud: str, api_key: str, api_secret: str,
+                  auth_token_key: str | None = None):
     """Instantiate the delivery module's ``Delivery`` or return None when it does not exist."""
     try:
         module = importlib.import_module("emulators.cloudinary.delivery")
@@ -224,4 +228,4 @@ def load_delivery(store, cloud: str, api_key: str, api_secret: str):
         if exc.name == "emulators.cloudinary.delivery":
             return None
         raise
-    return module.Delivery(store, cloud, api_key, api_secret)
+    return module.Delivery(store, cloud, api_key, api_secret, auth_token_key)

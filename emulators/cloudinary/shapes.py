@@ -47,6 +47,17 @@ def _core(res: Resource, base_url: str, cloud: str) -> dict:
     return shape
 
 
+def _access_control(res: Resource) -> list[dict] | None:
+    return [dict(rule) for rule in res.access_control] if res.access_control else None
+
+
+def _access_keys(shape: dict, res: Resource) -> None:
+    """``access_mode`` always; ``access_control`` only when the asset has rules."""
+    shape["access_mode"] = res.access_mode
+    if res.access_control:
+        shape["access_control"] = _access_control(res)
+
+
 def moderation_list(res: Resource) -> list[dict]:
     """The ``moderation`` array (one manual entry when the asset is moderated)."""
     if not res.moderation_kind:
@@ -70,6 +81,7 @@ def last_updated(res: Resource) -> dict:
 def admin_item(res: Resource, base_url: str, cloud: str, flags: set[str]) -> dict:
     """One entry of an Admin API listing; ``flags`` ⊂ {tags, context, metadata, moderations}."""
     shape = _core(res, base_url, cloud)
+    _access_keys(shape, res)
     if "tags" in flags and res.tags:
         shape["tags"] = list(res.tags)
     if "context" in flags and res.context:
@@ -90,7 +102,6 @@ def admin_details(res: Resource, base_url: str, cloud: str, versions: bool = Fal
         shape["pages"] = res.pages
     shape["etag"] = res.etag
     shape["placeholder"] = False
-    shape["access_mode"] = res.access_mode
     shape["uploaded_at"] = res.uploaded_at
     shape["last_updated"] = last_updated(res)
     shape["derived"] = [dict(d) for d in res.derived]
@@ -111,7 +122,7 @@ def search_item(res: Resource, base_url: str, cloud: str, with_fields: set[str],
         "pages": res.pages,
         "status": "active",
         "access_mode": res.access_mode,
-        "access_control": None,
+        "access_control": _access_control(res),
         "etag": res.etag,
         "created_by": None,
         "uploaded_by": None,
@@ -154,6 +165,7 @@ def upload_answer(res: Resource, base_url: str, cloud: str, api_key: str) -> dic
         "original_filename": res.original_filename,
         "api_key": api_key,
     })
+    _access_keys(shape, res)
     if res.pages:
         shape["pages"] = res.pages
     if res.context:

@@ -37,7 +37,7 @@ class Resource:
         "created_ts", "uploaded_ts", "updated_ts", "tags_ts", "context_ts", "metadata_ts",
         "public_id_ts", "tags", "context", "metadata", "moderation_kind",
         "moderation_status", "moderation_ts", "asset_folder", "display_name",
-        "original_filename", "derived", "versions", "access_mode",
+        "original_filename", "derived", "versions", "access_mode", "access_control",
     )
 
     def __init__(self, **fields):
@@ -55,6 +55,7 @@ class Resource:
         self.moderation_ts = None
         self.tags_ts = self.context_ts = self.metadata_ts = self.public_id_ts = None
         self.access_mode = "public"
+        self.access_control = None  # validated rules (access.parse_access_control) or None
         self.original_filename = ""
         self.seq = 0
         for name, value in fields.items():

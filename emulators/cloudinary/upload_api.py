@@ -14,6 +14,7 @@ import urllib.request
 import uuid
 
 from . import mutations
+from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
 from .media import inspect
 from .params import coerce_metadata, flag, many, parse_pipe_map, parse_tags
@@ -93,6 +94,7 @@ def upload(emu, rt: str, params: dict, file) -> dict:
     if existing is not None and not flag(params.get("overwrite", "1")):
         return {**upload_answer(existing, emu.url, emu.cloud, emu.api_key), "existing": True}
     metadata = coerce_metadata(emu.store, parse_pipe_map(params.get("metadata")))
+    access_rules = parse_access_control(params.get("access_control"))
     with emu.store.lock:
         now = emu.store.now()
         res = existing or Resource(
@@ -100,6 +102,7 @@ def upload(emu, rt: str, params: dict, file) -> dict:
             type=dtype, created_ts=now, version=0, display_name=None, asset_folder=None)
         _store_bytes(res, data, info, now, filename)
         _apply_descriptive(emu, res, params, metadata, now)
+        store_access_control(res, access_rules)
         if params.get("moderation"):
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
             res.moderation_ts = now
@@ -153,9 +156,11 @@ def explicit(emu, rt: str, params: dict, file) -> dict:
     """POST /<rt>/explicit: update tags/context/metadata/moderation, create eager derivations."""
     res = _existing(emu, rt, params, "public_id")
     metadata = coerce_metadata(emu.store, parse_pipe_map(params.get("metadata")))
+    access_rules = parse_access_control(params.get("access_control"))
     with emu.store.lock:
         now = emu.store.now()
         _apply_descriptive(emu, res, params, metadata, now)
+        store_access_control(res, access_rules)
         if params.get("moderation"):
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
             res.moderation_ts = now

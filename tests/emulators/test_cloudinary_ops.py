@@ -256,7 +256,7 @@ def test_delivery_paths_are_routed_to_the_delivery_module(emulator, monkeypatch)
     calls = []
 
     class FakeDelivery:
-        def serve(self, path, query):
+        def serve(self, path, query, request=None):
             calls.append(("serve", path, query))
             return 200, {"Content-Type": "image/png"}, b"png"
 
