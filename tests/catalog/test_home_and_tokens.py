@@ -16,6 +16,7 @@ def test_home_shows_what_changed_since_the_last_visit(client_for, bob, eu_retail
     old = published_asset(eu_retailers, title="Old news")
     Asset.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=3))
     old.publications.update(published_at=timezone.now() - timedelta(days=3))
+    bob.memberships.update(created_at=timezone.now() - timedelta(days=30))
     bob.last_catalog_visit = timezone.now() - timedelta(days=1)
     bob.save()
     fresh = published_asset(eu_retailers, title="Fresh banner")
