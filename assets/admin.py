@@ -110,7 +110,7 @@ class AssetAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A read-only page (no Save buttons) with the review of the newest version on top."""
         asset = self.get_object(request, object_id)
-        extra = {"show_save": False, "show_save_and_continue": False,
+        extra = {"title": "Review asset", "show_save": False, "show_save_and_continue": False,
                  "show_save_and_add_another": False, "show_delete": False,
                  **(extra_context or {})}
         if asset is not None:

@@ -1,6 +1,7 @@
 """The review of a version in the admin: approved and proposed side by side, what changed."""
 
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from assets.models import Asset, AssetVersion, ReviewState
@@ -44,8 +45,9 @@ def version_changes(before: AssetVersion, after: AssetVersion) -> list[tuple[str
     if (before.width, before.height) != (after.width, after.height):
         rows.append(("Dimensions", f"{before.width}×{before.height}",
                      f"{after.width}×{after.height}"))
-    for name, label in (("bytes", "File size"), ("format", "Format"),
-                        ("duration", "Duration"), ("pages", "Pages")):
+    if before.bytes != after.bytes:
+        rows.append(("File size", filesizeformat(before.bytes), filesizeformat(after.bytes)))
+    for name, label in (("format", "Format"), ("duration", "Duration"), ("pages", "Pages")):
         if getattr(before, name) != getattr(after, name):
             rows.append((label, str(getattr(before, name) or "—"),
                          str(getattr(after, name) or "—")))

@@ -6,8 +6,9 @@ It is safe to run again: the sync resumes or finds nothing to write.
 
 from datetime import date
 
-from assets.models import Asset, Campaign, Market
-from assets.sync import SyncAlreadyRunning, sync_full
+from assets.cloudinary import client, delivery
+from assets.models import Asset, AssetVersion, Campaign, Market
+from assets.sync import SyncAlreadyRunning, sync_delta, sync_full
 
 LAUNCH_DATES = {"winter-2026": date(2026, 12, 10), "spring-2027": date(2027, 3, 1),
                 "summer-2027": date(2027, 6, 1), "evergreen": None}
@@ -40,3 +41,23 @@ def seed(stdout) -> None:
             "name": name, "country": country, "language": language, "region": region,
             "auto_created": False})
     stdout.write("Catalog: campaign launch dates and market names set.")
+    _propose_a_new_version(stdout)
+
+
+def _propose_a_new_version(stdout) -> None:
+    """The brand overwrites one approved packaging image in Cloudinary: a new version waits
+    for the content team while partners keep the approved one (once per demo)."""
+    if AssetVersion.objects.filter(number__gt=1).exists():
+        return
+    asset = (Asset.objects.filter(approval_state="approved", resource_type="image",
+                                  kind__slug="packaging", retired=False, width__gt=0)
+             .order_by("pk").first())
+    if asset is None:
+        return
+    crop = [{"crop": "fill", "gravity": "center", "width": asset.width,
+             "height": round(asset.height * 0.85)}]
+    client.upload_new_version(source_url=delivery.master_transformed_url(asset, crop),
+                              public_id=asset.public_id, resource_type=asset.resource_type,
+                              delivery_type=asset.delivery_type)
+    sync_delta()
+    stdout.write(f"Catalog: a new version of {asset} awaits review in the admin.")

@@ -31,11 +31,18 @@ from django.utils import timezone
 from assets.cloudinary import client
 from assets.cloudinary.delivery import master_original_url
 from assets.models import Asset, AssetVersion, ReviewState
+from assets.signals import send_version_released
 from audit import record
 
 log = logging.getLogger(__name__)
 ACTOR = "portal-delivery"
 SWEEP_BATCH = 200
+
+
+def is_portal_copy(public_id) -> bool:
+    """Whether a public id is one of the portal's own delivery copies (never mirrored)."""
+    folder = settings.CLOUDINARY_RELEASE_FOLDER.strip("/") + "/"
+    return str(public_id or "").startswith(folder)
 
 
 def new_delivery_id(asset: Asset, version: AssetVersion) -> str:
@@ -179,6 +186,8 @@ def _switch(asset: Asset, target: AssetVersion | None) -> None:
                 else timezone.now()
             update.append("updated_at")
         locked.save(update_fields=update)
+        if target is not None and previous is not None and previous.pk != target.pk:
+            transaction.on_commit(lambda a=locked, v=target: send_version_released(a, v))
         record("asset.released", actor=ACTOR, target=locked,
                asset_version=target.version if target else None,
                payload={"version_number": target.number if target else None,

@@ -1,13 +1,20 @@
-"""Signals the catalog sends for other apps (cases hooks "a new version was published").
+"""Signals the catalog sends for other apps.
 
 `asset_version_added(sender=Asset, asset=<Asset>, version=<AssetVersion>)` is sent after
 the transaction that recorded a new Cloudinary version commits (never for an asset's
-first version). Receivers run in the sync or webhook worker: keep them quick, queue work.
+first version). That version is not reviewed yet: partners do not get it.
+
+`asset_version_released(sender=Asset, asset=<Asset>, version=<AssetVersion>)` is sent after
+partners were switched to a newer approved version (never for a first release): this is
+"a new version was published" for cases and notices.
+
+Receivers run in the sync, webhook or delivery worker: keep them quick, queue work.
 """
 
 from django.dispatch import Signal
 
 asset_version_added = Signal()
+asset_version_released = Signal()
 
 
 def send_version_added(asset, version) -> None:
@@ -15,3 +22,10 @@ def send_version_added(asset, version) -> None:
     from assets.models import Asset
 
     asset_version_added.send(sender=Asset, asset=asset, version=version)
+
+
+def send_version_released(asset, version) -> None:
+    """Send `asset_version_released` (call through transaction.on_commit)."""
+    from assets.models import Asset
+
+    asset_version_released.send(sender=Asset, asset=asset, version=version)

@@ -70,7 +70,8 @@ class CaseViewSet(CaseActionsMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     def get_queryset(self):
         return (selectors.cases_for(self.request.user)
-                .select_related("asset_version", "resolution_version", "resolution_asset")
+                .select_related("asset_version", "resolution_version",
+                                "resolution_asset__approved_version")
                 .order_by("-updated_at", "-pk"))
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})

@@ -6,8 +6,9 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from assets.signals import asset_version_added
-        from cases.receivers import on_asset_version_added
+        from assets.signals import asset_version_released
+        from cases.receivers import on_asset_version_released
 
-        asset_version_added.connect(on_asset_version_added,
-                                    dispatch_uid="cases.on_asset_version_added")
+        # Partners got a new approved version (not merely: Cloudinary holds one).
+        asset_version_released.connect(on_asset_version_released,
+                                       dispatch_uid="cases.on_asset_version_released")

@@ -5,9 +5,9 @@ import logging
 logger = logging.getLogger(__name__)
 
 
-def on_asset_version_added(sender, *, asset, version, **kwargs) -> None:
-    """The mirror committed a new version of `asset`: tell its open cases (as a task, so
-    the sync stays quick and a failure here never breaks it)."""
+def on_asset_version_released(sender, *, asset, version, **kwargs) -> None:
+    """Partners now get a new approved version of `asset`: tell its open cases (as a task,
+    so the delivery worker stays quick and a failure here never breaks it)."""
     from cases.tasks import note_new_version
 
     try:

@@ -17,7 +17,7 @@ def cases_for(user):
 def case_for(user, ref: str) -> Case | None:
     """One readable case by reference (CASE-2026-00042) or primary key; None otherwise."""
     qs = cases_for(user).select_related("asset_version", "resolution_version",
-                                        "resolution_asset")
+                                        "resolution_asset__approved_version")
     lookup = {"pk": int(ref)} if ref.isdigit() else {"reference": ref.upper()}
     return qs.filter(**lookup).first()
 

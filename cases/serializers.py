@@ -15,9 +15,10 @@ class ResolutionSerializer(serializers.Serializer):
     link = serializers.CharField(source="resolution_link")
     note = serializers.CharField(source="resolution_note")
     download_url = serializers.SerializerMethodField()
-    # download_url serves the asset's current version, which may differ from `version`
-    download_version = serializers.IntegerField(source="resolution_asset.version",
-                                                allow_null=True, default=None)
+    # download_url serves the version partners get (the newest approved one), which may
+    # differ from `version`
+    download_version = serializers.IntegerField(
+        source="resolution_asset.approved_version.version", allow_null=True, default=None)
     resolved_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))

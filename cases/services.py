@@ -126,7 +126,7 @@ def case_open(*, opener, asset: Asset | int, category: str, subject: str, body: 
     now = timezone.now()
     case = Case.objects.create(
         reference=_next_reference(now), partner=membership.partner, opener=opener,
-        community=membership.community, asset=found, asset_version=found.current_version,
+        community=membership.community, asset=found, asset_version=found.approved_version,
         category=category, subject=subject.strip()[:200], priority=priority,
         sla_due_at=sla_due(priority, now), created_at=now,
     )
@@ -232,13 +232,16 @@ def _resolution_target(case, kind, version, replacement_asset, link):
     if kind == Case.ResolutionKind.VERSION:
         if not isinstance(version, AssetVersion):
             raise CaseError("Choose the corrected version.")
+        if version.review_state != "approved":
+            raise CaseError("That version is not approved: partners only ever get approved "
+                            "versions. Approve it in the admin first.")
         _opener_can_see(case, version.asset_id)
         return version, version.asset, ""
     if kind == Case.ResolutionKind.REPLACEMENT:
         if not isinstance(replacement_asset, Asset):
             raise CaseError("Choose the replacement asset.")
         _opener_can_see(case, replacement_asset.pk)
-        return replacement_asset.current_version, replacement_asset, ""
+        return replacement_asset.approved_version, replacement_asset, ""
     if kind == Case.ResolutionKind.LINK:
         try:
             URLValidator(schemes=["http", "https"])(link)
@@ -341,7 +344,7 @@ def case_bulk_update(*, actor, cases: Iterable[Case], action: str, assignee=None
 
 @transaction.atomic
 def case_note_new_version(*, asset: Asset, version: AssetVersion,
-                          actor: str = "cloudinary-sync") -> list[Message]:
+                          actor: str = "portal-delivery") -> list[Message]:
     """Tell every open case on `asset` that a new version was published (once per version).
 
     Each case's opener is emailed on commit (once per version, like the note itself).
@@ -353,7 +356,7 @@ def case_note_new_version(*, asset: Asset, version: AssetVersion,
             continue
         message = _add_message(
             case, author=None, kind=Message.Kind.SYSTEM, event_key=key,
-            body=f"A new version of this asset was published (v{version.version}).")
+            body=f"A new version of this asset was published ({version.label}).")
         _audit("case.replied", actor=actor, case=case,
                payload={"message": message.pk, "kind": Message.Kind.SYSTEM,
                         "asset_version": version.version})

@@ -70,7 +70,7 @@ def case_list(request):
 def case_open(request):
     asset_id = request.GET.get("asset", "")
     asset = get_object_or_404(Asset.objects.visible_to(request.user).select_related(
-        "current_version"), pk=int(asset_id) if asset_id.isdigit() else 0)
+        "approved_version"), pk=int(asset_id) if asset_id.isdigit() else 0)
     form = OpenCaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -13,6 +13,22 @@ api_v1 = [
     path("", include("audit.api_urls")),
 ]
 
+# Before urlpatterns: admin.site.urls binds the index view when it is read.
+_admin_index = admin.site.index
+
+
+def _index_with_review_count(request, extra_context=None):
+    """The admin index says how many versions wait for the content team."""
+    from assets.models import AssetVersion
+
+    waiting = AssetVersion.objects.awaiting_review()
+    return _admin_index(request, {"versions_awaiting_review": waiting.count(),
+                                  "new_versions_awaiting_review": waiting.filter(
+                                      number__gt=1).count(), **(extra_context or {})})
+
+
+admin.site.index = _index_with_review_count
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -28,18 +44,5 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "Partner Asset Portal administration"
-_admin_index = admin.site.index
 
-
-def _index_with_review_count(request, extra_context=None):
-    """The admin index says how many versions wait for the content team."""
-    from assets.models import AssetVersion
-
-    waiting = AssetVersion.objects.awaiting_review()
-    return _admin_index(request, {"versions_awaiting_review": waiting.count(),
-                                  "new_versions_awaiting_review": waiting.filter(
-                                      number__gt=1).count(), **(extra_context or {})})
-
-
-admin.site.index = _index_with_review_count
 admin.site.site_title = "Partner Asset Portal"

@@ -118,11 +118,13 @@ class AssetVersionFactory(factory.django.DjangoModelFactory):
 
     asset = factory.SubFactory(AssetFactory, with_version=False)
     version = factory.Sequence(lambda n: 1_800_000_000 + n)
+    number = factory.LazyAttribute(lambda o: o.asset.versions.count() + 1)
     bytes = 100_000
     format = "jpg"
     width = 1600
     height = 1200
     created_at = factory.LazyFunction(timezone.now)
+    review_state = "approved"  # a reviewed version; pass review_state="pending" for a new one
 
 
 class DownloadPresetFactory(factory.django.DjangoModelFactory):

@@ -232,6 +232,17 @@ def copy_to_delivery(*, source_url: str, public_id: str, resource_type: str) -> 
                      invalidate=True, unique_filename=False))
 
 
+def upload_new_version(*, source_url: str, public_id: str, resource_type: str,
+                       delivery_type: str) -> dict:
+    """Overwrite a master with the bytes at `source_url` (the demo's "brand uploads a new
+    version"; the portal itself never changes masters)."""
+    import cloudinary.uploader
+
+    return dict(call(cloudinary.uploader.upload, source_url, public_id=public_id,
+                     resource_type=resource_type, type=delivery_type, overwrite=True,
+                     invalidate=True))
+
+
 def rename_delivery(*, from_public_id: str, to_public_id: str, resource_type: str) -> dict:
     """Move a delivery copy to a new public id: every link to the old id stops working."""
     import cloudinary.uploader

@@ -196,6 +196,12 @@ def master_original_url(asset, *, ttl: int | None = None) -> str:
         expires_at=int(time.time()) + (ttl or settings.DOWNLOAD_LINK_TTL))
 
 
+def master_transformed_url(asset, transformation: list[dict]) -> str:
+    """A signed (tokened) URL of the master through a transformation (staff and the demo)."""
+    return _url(master_target(asset), transformation, asset.format or None,
+                expires_at=_expiry())
+
+
 def _expiry() -> int:
     return int(time.time()) + settings.DOWNLOAD_LINK_TTL
 

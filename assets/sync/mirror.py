@@ -205,6 +205,8 @@ def _prepare(resources: list[dict]) -> dict[str, _Item]:
         asset_id = resource.get("asset_id")
         if not asset_id or not resource.get("public_id"):
             continue  # nothing to key it on; Cloudinary always sends both
+        if releases.is_portal_copy(resource["public_id"]):
+            continue  # the portal's own delivery copy of an approved version
         context = context_of(resource)
         terms = resolve(resource, context)
         source = fingerprint_source(resource, terms, context)

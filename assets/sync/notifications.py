@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from assets import services
+from assets import releases, services
 from assets.cloudinary import client
 from assets.models import Asset, CloudinaryNotification
 from assets.sync.mirror import ACTOR, upsert_resources
@@ -29,6 +29,12 @@ def notification_apply(*, notification_id: int) -> str:
     notification = CloudinaryNotification.objects.filter(pk=notification_id).first()
     if notification is None or notification.state in DONE:
         return "nothing to do"
+    if only_portal_copies(notification.notification_type, notification.payload):
+        notification.state = CloudinaryNotification.State.IGNORED
+        notification.outcome = "about the portal's own delivery copies"
+        notification.applied_at = timezone.now()
+        notification.save(update_fields=["state", "outcome", "applied_at"])
+        return notification.outcome
     fetched = _fetch_current(notification)  # network calls stay outside the transaction
     with transaction.atomic():
         notification = CloudinaryNotification.objects.select_for_update().get(
@@ -49,6 +55,18 @@ def notification_failed(*, notification_id: int, error: str) -> None:
     """Record that applying gave up (the delta sync will still catch the change)."""
     CloudinaryNotification.objects.filter(pk=notification_id).exclude(state__in=DONE).update(
         state=CloudinaryNotification.State.FAILED, outcome=error[:2000])
+
+
+def only_portal_copies(kind: str, payload: dict) -> bool:
+    """Whether a notification names only the portal's own delivery copies (uploads, renames
+    and access changes the portal made itself): nothing to mirror, no API call to spend."""
+    ids = [payload.get(key) for key in ("public_id", "from_public_id", "to_public_id")
+           if payload.get(key)]
+    resources = payload.get("resources") or []
+    if isinstance(resources, dict):
+        resources = list(resources.values())
+    ids += [r.get("public_id") for r in resources if isinstance(r, dict)]
+    return bool(ids) and all(releases.is_portal_copy(i) for i in ids)
 
 
 def changed_asset_ids(kind: str, payload: dict) -> list[str]:

@@ -320,3 +320,23 @@ def test_a_fresh_start_shows_nothing_new_until_something_changes_for_bob(
     home = client.get(reverse("home")).context
     assert {c["asset"].pk for c in home["new_cards"]} == {new.pk, summit.pk}
     assert shop["ridge-box"].pk not in {c["asset"].pk for c in home["new_cards"]}
+
+
+def test_the_portals_own_copies_are_never_mirrored(shop, django_capture_on_commit_callbacks):
+    # given: the cloud holds the two masters and their two delivery copies
+    from assets.models import CloudinaryNotification
+    from assets.sync.notifications import notification_apply
+
+    copy = shop["ridge-box"].release_public_id
+    notification = CloudinaryNotification.objects.create(
+        dedupe_key="x" * 64, notification_type="upload", signed_at="2026-12-01T00:00:00Z",
+        payload={"notification_type": "upload", "public_id": copy, "asset_id": "f" * 32,
+                 "version": 1, "type": "authenticated", "resource_type": "image"})
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_full()
+        outcome = notification_apply(notification_id=notification.pk)
+    # then
+    assert Asset.objects.count() == 2
+    assert "delivery copies" in outcome
+    assert not Asset.objects.filter(public_id__startswith="partner-portal/").exists()

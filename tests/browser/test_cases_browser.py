@@ -40,10 +40,13 @@ def test_bob_gets_a_corrected_version_through_a_case(browser, live_server, prese
     assert bob_page.url.endswith(f"/cases/{case.reference}/")
     assert case.asset_version == alice_asset.current_version
 
-    # and: the mirror brings a corrected version; support replies and resolves with it
-    corrected = f.AssetVersionFactory(asset=alice_asset)
+    # and: a corrected version is approved and released; support replies and resolves with it
+    corrected = f.AssetVersionFactory(asset=alice_asset, delivery_public_id="copy/v2",
+                                      delivery_version=2)
     alice_asset.current_version, alice_asset.version = corrected, corrected.version
-    alice_asset.save(update_fields=["current_version", "version"])
+    alice_asset.approved_version, alice_asset.release_public_id = corrected, "copy/v2"
+    alice_asset.save(update_fields=["current_version", "version", "approved_version",
+                                    "release_public_id"])
     staff_page = signed_in_page(browser, live_server, support)
     staff_page.goto(f"/cases/{case.reference}/")
     staff_page.get_by_label("Reply or note").fill("Thanks, we are fixing the photo.")
@@ -52,7 +55,8 @@ def test_bob_gets_a_corrected_version_through_a_case(browser, live_server, prese
     staff_page.get_by_label("Find a corrected version or replacement in the catalog").fill(
         alice_asset.title)
     staff_page.get_by_role("button", name="Search").click()
-    staff_page.get_by_label(re.compile(rf"v{corrected.version} \(current\)")).check()
+    staff_page.get_by_label(re.compile(rf"{re.escape(corrected.label)} \(partners get this\)")
+                            ).check()
     staff_page.get_by_label("Note to the partner").fill("Here is this year's box.")
     staff_page.get_by_role("button", name="Resolve case").click()
     expect(staff_page.get_by_text("Case resolved")).to_be_visible()
@@ -62,13 +66,13 @@ def test_bob_gets_a_corrected_version_through_a_case(browser, live_server, prese
     expect(bob_page.get_by_text("Thanks, we are fixing the photo.")).to_be_visible()
     resolution = bob_page.get_by_role("heading", name="Resolution")
     expect(resolution).to_be_visible()
-    expect(bob_page.get_by_text(f"version v{corrected.version}")).to_be_visible()
-    download = bob_page.get_by_role("link", name=f"Download v{corrected.version} (current version)")
+    expect(bob_page.get_by_text(corrected.label).first).to_be_visible()
+    download = bob_page.get_by_role("link", name=f"Download {corrected.label} (current version)")
     href = download.get_attribute("href")
     assert href == f"/assets/{alice_asset.pk}/download/original/"
     response = bob_page.request.get(href, max_redirects=0)
     assert response.status == 302
-    assert f"public_id={quote(alice_asset.public_id, safe='')}&" in response.headers["location"]
+    assert f"public_id={quote('copy/v2', safe='')}&" in response.headers["location"]
     downloaded = Event.objects.get(action="asset.downloaded")
     assert (downloaded.actor_user_id, downloaded.asset_id, downloaded.asset_version) == (
         bob.pk, alice_asset.pk, corrected.version)

@@ -244,20 +244,20 @@ def _resolution_card(client, case) -> str:
 
 def test_an_older_resolution_version_says_the_current_one_is_downloaded(
         bob_case, bob, support, alice_asset, client_for):
-    # given: support resolved with an earlier version of the asset
-    current = alice_asset.version
-    older = f.AssetVersionFactory(asset=alice_asset, version=current - 100)
+    # given: support resolved with an earlier (approved) version of the asset
+    current = alice_asset.approved_version
+    older = f.AssetVersionFactory(asset=alice_asset, version=current.version - 100, number=1)
     services.case_resolve(case=bob_case, actor=support, resolution_kind="version",
                           version=older, note="Use the earlier photo.")
     # when
     card = _resolution_card(client_for(bob), bob_case)
     # then
-    assert f'#versions-title">version v{older.version}</a>' in card
+    assert f'#versions-title">{older.label}</a>' in card
     assert "(not the current version)" in card
-    assert (f"The download below delivers the current version (v{current}), "
-            f"not v{older.version}") in card
-    assert "Cloudinary always delivers an asset's current version" in card
-    assert f"Download the current version (v{current})" in card
+    assert (f"The download below delivers the current version ({current.label}), "
+            f"not {older.label}") in card
+    assert "partners always get an asset's newest approved version" in card
+    assert f"Download the current version ({current.label})" in card
     assert "Download the corrected version" not in card
 
 
@@ -269,24 +269,28 @@ def test_the_current_resolution_version_is_labelled_current(bob_case, bob, suppo
     # when
     card = _resolution_card(client_for(bob), bob_case)
     # then
-    assert f"version v{alice_asset.version}</a>" in card
+    label = alice_asset.approved_version.label
+    assert f"{label}</a>" in card
     assert "current version</span>" in card
-    assert "not the current version" not in card and "Cloudinary" not in card
-    assert f"Download v{alice_asset.version} (current version)" in card
+    assert "not the current version" not in card and "newest approved" not in card
+    assert f"Download {label} (current version)" in card
     assert f'href="/assets/{alice_asset.pk}/download/original/"' in card
 
 
 def test_a_version_superseded_after_the_resolution_is_flagged(bob_case, bob, support,
                                                               alice_asset, client_for):
-    # given: resolved with the current version, then the mirror published a newer one
+    # given: resolved with the current version, then a newer one was approved and released
     resolved_with = alice_asset.version
     services.case_resolve(case=bob_case, actor=support, resolution_kind="version",
                           version=alice_asset.current_version, note="Fixed.")
-    newer = f.AssetVersionFactory(asset=alice_asset, version=resolved_with + 5)
+    newer = f.AssetVersionFactory(asset=alice_asset, version=resolved_with + 5,
+                                  delivery_public_id="copy/2", delivery_version=2)
     alice_asset.current_version, alice_asset.version = newer, newer.version
-    alice_asset.save(update_fields=["current_version", "version"])
+    alice_asset.approved_version, alice_asset.release_public_id = newer, "copy/2"
+    alice_asset.save(update_fields=["current_version", "version", "approved_version",
+                                    "release_public_id"])
     # when
     card = _resolution_card(client_for(bob), bob_case)
     # then
-    assert "A newer version has been published since support resolved this case." in card
-    assert f"Download the current version (v{newer.version})" in card
+    assert "A newer version has been approved since support resolved this case." in card
+    assert f"Download the current version ({newer.label})" in card

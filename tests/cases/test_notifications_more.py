@@ -3,7 +3,7 @@
 from django.core import mail
 
 from assets.models import Asset
-from assets.signals import asset_version_added
+from assets.signals import asset_version_released
 from cases import services
 from cases.models import Notification
 from tests import factories as f
@@ -86,12 +86,12 @@ def test_a_new_version_emails_the_opener_of_each_open_case(
     mail.outbox.clear()
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        asset_version_added.send(sender=Asset, asset=alice_asset, version=version)
+        asset_version_released.send(sender=Asset, asset=alice_asset, version=version)
     # then
     assert sorted(m.to[0] for m in mail.outbox) == sorted([bob.email, alice.email])
     for email in mail.outbox:
         assert "A new version of the asset you reported was published" in email.body
-        assert f"(v{version.version})" in email.body
+        assert f"({version.label})" in email.body
         assert "New version published" in email.subject
         assert "A new version of the asset you reported was published" in (
             email.alternatives[0][0])
@@ -106,7 +106,7 @@ def test_a_new_version_is_emailed_once_however_often_it_is_announced(
     # when
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            asset_version_added.send(sender=Asset, asset=alice_asset, version=version)
+            asset_version_released.send(sender=Asset, asset=alice_asset, version=version)
     # then
     assert [m.to for m in mail.outbox] == [[bob.email]]
     assert Notification.objects.filter(kind="new_version").count() == 1
@@ -119,7 +119,7 @@ def test_internal_notes_never_reach_partners_around_these_emails(
     with django_capture_on_commit_callbacks(execute=True):
         services.case_reply(case=bob_case, author=support, body="SECRET: blame the agency",
                             internal=True)
-        asset_version_added.send(sender=Asset, asset=alice_asset,
+        asset_version_released.send(sender=Asset, asset=alice_asset,
                                  version=f.AssetVersionFactory(asset=alice_asset))
         services.case_close(case=bob_case, actor=support)
         services.case_reopen(case=bob_case, actor=support)

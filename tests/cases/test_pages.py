@@ -184,6 +184,6 @@ def test_bob_sees_the_resolution_with_a_download_link(bob_case, bob, support, al
     # when
     page = client_for(bob).get(f"/cases/{bob_case.reference}/").content.decode()
     # then
-    assert f"version v{corrected.version}" in page
+    assert corrected.label in page
     assert f'href="/assets/{alice_asset.pk}/download/original/"' in page
     assert "Reopen case" in page
