@@ -10,8 +10,11 @@ of these ends in allauth's authentication error page, before any account is touc
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 
+import requests
+from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
@@ -22,6 +25,8 @@ from allauth.utils import build_absolute_uri
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.urls import reverse
+
+logger = logging.getLogger(__name__)
 
 
 class StrictOIDCAdapter(OpenIDConnectOAuth2Adapter):
@@ -58,8 +63,12 @@ class TradingGridProvider(OpenIDConnectProvider):
         nonce = secrets.token_urlsafe(24)
         auth_params = kwargs.pop("auth_params", None) or self.get_auth_params()
         auth_params["nonce"] = nonce
-        return super().redirect(request, process, next_url, data, auth_params=auth_params,
-                                nonce=nonce, **kwargs)
+        try:
+            return super().redirect(request, process, next_url, data,
+                                    auth_params=auth_params, nonce=nonce, **kwargs)
+        except requests.RequestException as exc:  # discovery failed: say so, not a 500
+            logger.warning("Trading Grid OpenID discovery failed: %s", exc)
+            return render_authentication_error(request, self, exception=exc)
 
 
 class StrictCallbackView(OAuth2CallbackView):

@@ -71,3 +71,10 @@ def test_staff_can_still_reset_their_password_when_sso_is_required(
         client, sso_required, content):
     response = client.post("/accounts/password/reset/", {"email": content.email})
     assert response.status_code == 302 and len(mail.outbox) == 1
+
+
+def test_an_unreachable_provider_gives_the_sign_in_failure_page_not_a_server_error(
+        client, sso_configured):
+    response = client.post("/accounts/oidc/tradinggrid/login/")
+    assert response.status_code == 401
+    assert b"Third-Party Login Failure" in response.content

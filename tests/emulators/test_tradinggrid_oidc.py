@@ -156,3 +156,16 @@ def test_tampering_makes_the_next_id_token_fail_validation(emu):
     previous = emu.oidc.issued[-1]
     emu.oidc.tamper_next("replay")
     assert _sign_in(emu).json()["id_token"] == previous
+
+
+def test_the_test_hooks_need_the_client_credentials_and_work_over_http(emu):
+    hook = f"{emu.root_url}/_admin/oidc/identities"
+    dana = {"email": "dana@elsewhere.example", "given_name": "Dana", "company_id": "TGC-9"}
+    assert requests.post(hook, json=dana, timeout=5).status_code == 401
+    created = requests.post(hook, json=dana, timeout=5,
+                            auth=(emu.client_id, emu.client_secret)).json()
+    claims = _verified_claims(emu, _sign_in(emu, "dana@elsewhere.example").json()["id_token"])
+    assert claims["sub"] == created["id"] and claims["communities"] == []
+    bad = requests.post(f"{emu.root_url}/_admin/oidc/tamper", json={"kind": "nonsense"},
+                        auth=(emu.client_id, emu.client_secret), timeout=5)
+    assert bad.status_code == 400
