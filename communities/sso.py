@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 SSO_ACTOR = "tradinggrid-sso"
 
 
+def _client(url: str | None) -> tradinggrid.TradingGridClient:
+    # Someone is waiting at the sign-in: one quick retry, not the sync's patient backoff.
+    return tradinggrid.TradingGridClient(url, max_retries=1, backoff=0.2)
+
+
 class SsoRefused(Exception):
     """This Trading Grid sign-in gets no portal session; the message is for the person."""
 
@@ -134,7 +139,7 @@ def _confirmed_user(claims: SsoClaims, url: str | None) -> tuple[User, bool]:
 
 
 def _directory_lists(claims: SsoClaims, url: str | None) -> bool:
-    client = tradinggrid.TradingGridClient(url)
+    client = _client(url)
     try:
         for community_id in claims.communities:
             for member in client.iter_members(community_id):
@@ -187,7 +192,7 @@ def _community(tg_id: str, url: str | None) -> Community | None:
     if community is not None:
         return community if community.active else None
     try:  # a community the mirror has not seen yet: the directory describes it
-        return upsert_community(tradinggrid.TradingGridClient(url).get_community(tg_id),
+        return upsert_community(_client(url).get_community(tg_id),
                                 Counter())
     except tradinggrid.TradingGridError as exc:
         logger.warning("Trading Grid sign-in: community %s skipped: %s", tg_id, exc)

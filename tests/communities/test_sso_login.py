@@ -146,6 +146,18 @@ def test_a_person_unknown_to_the_directory_is_refused_clearly_and_gets_no_accoun
     assert "_auth_user_id" not in client.session
 
 
+def test_a_first_sign_in_while_the_directory_is_down_is_refused_for_now_and_creates_nothing(
+        client, tg_sso):
+    # given: bob is not mirrored yet and the directory API answers 503 to everything
+    tg_sso.faults.fail_rate = 1.0
+    # when
+    response = sso_login(client, tg_sso, BOB)
+    # then
+    assert response.status_code == 503
+    assert b"cannot confirm your account right now" in response.content
+    assert not User.objects.exists()
+
+
 def test_a_staff_email_signing_in_with_trading_grid_gets_no_staff_rights(
         client, tg_sso, content):
     # given: someone put the content team's address into a Trading Grid community
