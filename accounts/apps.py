@@ -7,7 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from accounts import sso  # noqa: F401 - connects the sign-in signal receiver
         from accounts.permissions import grant_group_permissions
 
         post_migrate.connect(grant_group_permissions,

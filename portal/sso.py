@@ -1,5 +1,8 @@
 """The portal's side of "Sign in with Trading Grid", wired into allauth.
 
+It lives in `portal/` because it joins accounts (allauth, staff roles) and communities
+(`communities.sso`); neither of those may import the other's way.
+
 - `SocialAccountAdapter.pre_social_login`: the verified ID token decides who signs in
   (`communities.sso.sso_sign_in`: member id matching, directory confirmation,
   membership reconciliation, audit); a refusal is a clear page and no account.
@@ -30,6 +33,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_brand_staff
 from accounts.sso_settings import PROVIDER_ID
+from communities.models import Membership
+from communities.sso import SsoClaims, SsoRefused, sso_sign_in
 
 logger = logging.getLogger(__name__)
 SESSION_KEY = "tradinggrid_sso"
@@ -44,8 +49,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     email matching or sign-up form."""
 
     def pre_social_login(self, request, sociallogin) -> None:
-        from communities.sso import SsoClaims, SsoRefused, sso_sign_in
-
         claims = sociallogin.account.extra_data.get("id_token") or {}
         linked = sociallogin.user if sociallogin.is_existing else None
         try:
@@ -62,7 +65,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False  # accounts are created by sso_sign_in only, for directory members
 
 
-@receiver(user_logged_in, dispatch_uid="accounts.sso.remember_sso_session")
+@receiver(user_logged_in, dispatch_uid="portal.sso.remember_sso_session")
 def remember_sso_session(sender, request, user, **kwargs) -> None:
     """Note in the session that it came from Trading Grid (for the single-logout offer)."""
     sociallogin = kwargs.get("sociallogin")
@@ -85,8 +88,6 @@ def requires_sso(user) -> bool:
         return False
     if user.is_staff or user.is_superuser or is_brand_staff(user):
         return False
-    from communities.models import Membership
-
     return (SocialAccount.objects.filter(user=user, provider=PROVIDER_ID).exists()
             or user.memberships.filter(source=Membership.Source.TRADING_GRID).exists())
 

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from accounts import sso, sso_provider
+from accounts import sso_provider
+from portal import sso
 
 urlpatterns = [
     path("sso/<str:provider_id>/callback/", sso_provider.callback, name="sso_callback"),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from accounts import sso
+from portal import sso
 
 register = template.Library()
 
