@@ -186,3 +186,14 @@ def test_a_signed_in_partner_logs_out_of_the_portal_and_may_log_out_of_trading_g
     assert response["Location"].startswith(synced_sso.root_url + "/oidc/logout?client_id=")
     assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2Faccounts%2Flogin%2F" in \
         response["Location"]
+
+
+def test_single_logout_is_not_offered_when_the_provider_has_no_end_session_endpoint(
+        client, synced_sso, settings):
+    sso_login(client, synced_sso, BOB)
+    app = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"][0]
+    app["settings"]["openid_configuration_overrides"] = {"end_session_endpoint": None}
+    assert b"at Trading Grid" not in client.get("/accounts/logout/").content
+    response = client.post("/accounts/sso/logout/")
+    assert response["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in client.session

@@ -48,6 +48,8 @@ def test_bobs_password_login_is_refused_with_a_pointer_to_trading_grid(
 def test_bobs_password_login_works_when_sso_is_not_required(client, sso_configured, bob):
     response = _password_login(client, bob)
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(bob.pk)
+    # a password session is not offered the Trading Grid single logout
+    assert b"at Trading Grid" not in client.get("/accounts/logout/").content
 
 
 def test_staff_and_invited_colleagues_keep_their_passwords_when_sso_is_required(
