@@ -25,6 +25,7 @@ CASE_STATUS_CHANGED = "case.status_changed"
 CASE_ASSIGNED = "case.assigned"
 CASE_RESOLVED = "case.resolved"
 SYNC_COMPLETED = "sync.completed"
+USER_SSO_LOGIN = "user.sso_login"
 
 ACTIONS: dict[str, str] = {
     ASSET_SYNCED: "An asset was created or changed in the catalog from Cloudinary.",
@@ -47,6 +48,8 @@ ACTIONS: dict[str, str] = {
     CASE_ASSIGNED: "A case was assigned to a member of support staff.",
     CASE_RESOLVED: "Support resolved a case.",
     SYNC_COMPLETED: "A Cloudinary or Trading Grid sync run finished (payload: counts).",
+    USER_SSO_LOGIN: "A partner signed in with Trading Grid (payload: member id, communities "
+                    "granted and revoked by the sign-in).",
 }
 
 # What "this partner received this asset" means on the received report.

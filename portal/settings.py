@@ -11,6 +11,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts.sso_settings import trading_grid_providers
 from portal.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -146,6 +147,22 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Partner Asset Portal")
 # Staff (content team, support, admins) must enrol TOTP before using staff pages.
 PORTAL_REQUIRE_STAFF_MFA = env_bool("PORTAL_REQUIRE_STAFF_MFA", True)
+
+# --- Sign in with Trading Grid (OpenID Connect; portal/sso.py, communities/sso.py) ------
+INSTALLED_APPS += ["allauth.socialaccount", "allauth.socialaccount.providers.openid_connect"]
+TRADING_GRID_OIDC_SERVER_URL = env_str("TRADING_GRID_OIDC_SERVER_URL", "")  # the issuer
+TRADING_GRID_OIDC_CLIENT_ID = env_str("TRADING_GRID_OIDC_CLIENT_ID", "")
+TRADING_GRID_OIDC_CLIENT_SECRET = env_str("TRADING_GRID_OIDC_CLIENT_SECRET", "")
+SOCIALACCOUNT_PROVIDERS = trading_grid_providers(
+    TRADING_GRID_OIDC_SERVER_URL, TRADING_GRID_OIDC_CLIENT_ID, TRADING_GRID_OIDC_CLIENT_SECRET)
+SOCIALACCOUNT_ADAPTER = "portal.sso.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # Trading Grid vouches for the address
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never match an account on email alone
+SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_FORMS = {"login": "portal.sso.LoginForm",
+                 "reset_password": "portal.sso.ResetPasswordForm"}
+# Partners with a Trading Grid identity must sign in with it (staff, invitees: passwords).
+PORTAL_PARTNER_SSO_REQUIRED = env_bool("PORTAL_PARTNER_SSO_REQUIRED", False)
 
 # --- Email --------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -13,6 +13,7 @@ from .emulator import (
     DEFAULT_WEBHOOK_SECRET,
     TradingGridEmulator,
 )
+from .oidc import DEFAULT_PASSWORD
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,6 +33,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="keep the directory in DIR/directory.json across restarts")
     parser.add_argument("--fail-rate", type=float, default=0.0,
                         help="probability (0-1) that an API request answers 503")
+    parser.add_argument("--sso-password", default=DEFAULT_PASSWORD,
+                        help="password of every directory person at the OIDC sign-in page")
+    parser.add_argument("--sso-redirect-uri", action="append", default=None, metavar="PREFIX",
+                        help="allowed OIDC redirect URI prefix (repeatable; default: any)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -45,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed, host=args.host, port=args.port, client_id=args.client_id,
         client_secret=args.client_secret, webhook_url=args.webhook_url,
         webhook_secret=args.webhook_secret, state_dir=args.state, fail_rate=args.fail_rate,
+        sso_password=args.sso_password, sso_redirect_uris=args.sso_redirect_uri,
     )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
@@ -53,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Trading Grid emulator listening on {emulator.url}", flush=True)
         print(f"TRADING_GRID_URL={emulator.trading_grid_url}", flush=True)
         print(f"webhooks -> {args.webhook_url or '(none)'}", flush=True)
+        print(f"OpenID Connect issuer {emulator.oidc.issuer}", flush=True)
         stopped.wait()
 
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from .directory import Directory, utc_now_iso
 from .faults import FaultInjector
+from .oidc import DEFAULT_PASSWORD, OidcProvider
 from .seed import build_directory
 from .server import TradingGridServer
 from .webhooks import WebhookAttempt, WebhookSender
@@ -47,6 +48,8 @@ class TradingGridEmulator:
         random_seed: int = 0,
         webhook_attempts: int = 5,
         webhook_backoff: float = 0.5,
+        sso_password: str = DEFAULT_PASSWORD,
+        sso_redirect_uris: list[str] | None = None,
     ) -> None:
         """Configure; nothing listens until start(). Port 0 picks a free port."""
         self.seed = seed
@@ -63,6 +66,8 @@ class TradingGridEmulator:
                           backoff=webhook_backoff)
             if webhook_url else None
         )
+        # OpenID Connect sign-in for directory people; the API client is its OIDC client.
+        self.oidc = OidcProvider(self, password=sso_password, redirect_uris=sso_redirect_uris)
         self._server: TradingGridServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()

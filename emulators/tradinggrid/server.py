@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import oidc_http
 from .directory import DirectoryError
 from .webhooks import WebhookAttempt
 
@@ -101,6 +102,9 @@ class TradingGridHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path, query = unquote(url.path), parse_qs(url.query)
         self.emulator.requests_log.append((method, path, url.query))
+        if oidc_http.serves(path):  # OpenID Connect: its own client auth, pages, redirects
+            oidc_http.serve(self, method, path, url.query)
+            return
         if not self._authorised():
             self._error(401, "unauthorized", "missing or invalid client credentials",
                         {"WWW-Authenticate": 'Basic realm="Trading Grid"'})

@@ -25,3 +25,6 @@ def synced(db, tg_emulator):
 
     sync_directory()
     return tg_emulator
+
+
+from tests.communities.sso_fixtures import tg_sso  # noqa: E402,F401 - Trading Grid sign-in
