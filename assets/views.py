@@ -21,7 +21,7 @@ from assets.downloads import (
     assets_download_zip,
     preset_for,
 )
-from assets.filters import SORTS, AssetFilter
+from assets.filters import REVIEW_STATES, SORTS, AssetFilter
 from assets.models import Asset
 
 PAGE_SIZE = 24
@@ -65,6 +65,8 @@ def catalog(request):
         "page": page,
         "cards": [_card(asset, visit, staff, asset.pk in fresh) for asset in page.object_list],
         "staff": staff,
+        "review_states": list(REVIEW_STATES.items()) if staff else [],
+        "review": request.GET.get("review", ""),
         "sorts": SORTS,
         "sort": filterset.sort_key(),
         "searching": filterset.searching(),
@@ -115,6 +117,8 @@ def detail(request, pk: int):
         "asset": asset,
         "shown": shown,
         "staff": staff,
+        "review_states": list(REVIEW_STATES.items()) if staff else [],
+        "review": request.GET.get("review", ""),
         "staff_state": staff_state(asset) if staff else "",
         "markets": list(asset.markets.all()),
         "versions": versions,

@@ -340,3 +340,27 @@ def test_the_portals_own_copies_are_never_mirrored(shop, django_capture_on_commi
     assert Asset.objects.count() == 2
     assert "delivery copies" in outcome
     assert not Asset.objects.filter(public_id__startswith="partner-portal/").exists()
+
+
+def test_staff_see_why_partners_do_not_get_an_asset_and_can_filter_on_it(
+        client_for, content, bob, eu_retailers):
+    # given: one asset partners get, one pending, one retired, one with a new version waiting
+    live = f.AssetFactory(title="Live one")
+    pending = f.AssetFactory(title="Pending one", approval_state=ApprovalState.PENDING)
+    f.AssetFactory(title="Retired one", retired=True)
+    waiting = f.AssetFactory(title="Waiting one")
+    newer = f.AssetVersionFactory(asset=waiting, review_state=ReviewState.PENDING)
+    Asset.objects.filter(pk=waiting.pk).update(current_version=newer, version=newer.version)
+    for asset in (live, pending, waiting):
+        f.PublicationFactory(community=eu_retailers, asset=asset)
+    # when
+    everything = client_for(content).get(reverse("assets:catalog"))
+    narrowed = client_for(content).get(reverse("assets:catalog"), {"review": "new_version"})
+    as_bob = client_for(bob).get(reverse("assets:catalog"), {"review": "pending"})
+    # then
+    states = {c["asset"].title: c["state"] for c in everything.context["cards"]}
+    assert states == {"Live one": "", "Pending one": "Pending", "Retired one": "Retired",
+                      "Waiting one": "New version pending"}
+    assert [c["asset"] for c in narrowed.context["cards"]] == [waiting]
+    assert {c["asset"] for c in as_bob.context["cards"]} == {live, waiting}
+    assert "Review state" not in as_bob.content.decode()
