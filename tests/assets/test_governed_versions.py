@@ -364,3 +364,32 @@ def test_staff_see_why_partners_do_not_get_an_asset_and_can_filter_on_it(
     assert [c["asset"] for c in narrowed.context["cards"]] == [waiting]
     assert {c["asset"] for c in as_bob.context["cards"]} == {live, waiting}
     assert "Review state" not in as_bob.content.decode()
+
+
+def test_a_revocation_cloudinary_did_not_confirm_is_retried_by_the_sweep(
+        shop, bob, content, client_for, django_capture_on_commit_callbacks):
+    # given: bob holds a link; Cloudinary's Upload API is down when the asset is rejected
+    from unittest import mock
+
+    from assets.cloudinary import client
+    from assets.releases import sweep_delivery
+
+    asset = shop["ridge-box"]
+    link = _download_location(client_for(bob), asset, "web-1200-webp")
+    with mock.patch.object(client, "rename_delivery", autospec=True,
+                           side_effect=client.CloudinaryUnavailable("503 from Cloudinary")), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.version_set_approval(version=asset.approved_version,
+                                      state=ApprovalState.REJECTED, actor=content,
+                                      reason="Recalled")
+    asset.refresh_from_db()
+    # then: the revocation waits, recorded; nothing was lost
+    assert asset.delivery_pending
+    assert AssetVersion.objects.get(pk=asset.approved_version_id).revoke_to
+    # when: the sweep runs once Cloudinary answers again (twice: the second finds nothing)
+    assert sweep_delivery() == 1
+    assert sweep_delivery() == 0
+    # then
+    assert _get(link).status_code == 404
+    asset.refresh_from_db()
+    assert not asset.delivery_pending and asset.approved_version is None
