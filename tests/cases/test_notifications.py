@@ -56,7 +56,7 @@ def test_a_resolution_emails_the_opener_and_their_partner_admin(
                               version=corrected, note="Fixed the box photo.")
     # then
     assert sorted(m.to[0] for m in mail.outbox) == sorted([bob.email, alice.email])
-    assert all(f"v{corrected.version}" in m.body for m in mail.outbox)
+    assert all(corrected.label in m.body for m in mail.outbox)
     assert all("Fixed the box photo." in m.alternatives[0][0] for m in mail.outbox)
 
 
