@@ -1,6 +1,26 @@
 """A real Cloudinary emulator on a free port, with the portal's SDK configured for it."""
 
+from contextlib import contextmanager
+
 import pytest
+
+TOKEN_KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+
+@contextmanager
+def _emulated_cloud(settings, **options):
+    from assets import cloudinary as portal_cloudinary
+    from emulators.cloudinary import CloudinaryEmulator
+
+    emu = CloudinaryEmulator(cloud="portal-test", api_key="test_key",
+                             api_secret="test_secret", seed="empty", **options).start()
+    settings.CLOUDINARY_URL = emu.cloudinary_url
+    portal_cloudinary.configure(emu.cloudinary_url)
+    try:
+        yield emu
+    finally:
+        emu.stop()
+        portal_cloudinary.configure(settings.CLOUDINARY_URL)
 
 
 @pytest.fixture
@@ -9,38 +29,15 @@ def cloudinary_emulator(settings):
 
     `emulator.seed_bulk(n)` adds synthetic assets; uploads go through the real SDK.
     """
-    from assets import cloudinary as portal_cloudinary
-    from emulators.cloudinary import CloudinaryEmulator
-
-    emu = CloudinaryEmulator(cloud="portal-test", api_key="test_key",
-                             api_secret="test_secret", seed="empty").start()
-    settings.CLOUDINARY_URL = emu.cloudinary_url
-    portal_cloudinary.configure(emu.cloudinary_url)
-    try:
+    with _emulated_cloud(settings) as emu:
         yield emu
-    finally:
-        emu.stop()
-        portal_cloudinary.configure(settings.CLOUDINARY_URL)
-
-
-TOKEN_KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 
 
 @pytest.fixture
 def protected_cloud(settings):
     """The recommended configuration: token-based access on the emulated cloud and in the
     portal (CLOUDINARY_AUTH_TOKEN_KEY), masters restricted with access_control."""
-    from assets import cloudinary as portal_cloudinary
-    from emulators.cloudinary import CloudinaryEmulator
-
-    emu = CloudinaryEmulator(cloud="portal-test", api_key="test_key", api_secret="test_secret",
-                             seed="empty", auth_token_key=TOKEN_KEY).start()
-    settings.CLOUDINARY_URL = emu.cloudinary_url
     settings.CLOUDINARY_AUTH_TOKEN_KEY = TOKEN_KEY
     settings.CLOUDINARY_RESTRICT_MASTERS = True
-    portal_cloudinary.configure(emu.cloudinary_url)
-    try:
+    with _emulated_cloud(settings, auth_token_key=TOKEN_KEY) as emu:
         yield emu
-    finally:
-        emu.stop()
-        portal_cloudinary.configure(settings.CLOUDINARY_URL)
