@@ -37,6 +37,7 @@ class CloudinaryEmulator:
         self.cloud = cloud
         self.api_key = api_key
         self.api_secret = api_secret
+        self.signature_algorithm = "sha1"  # the account setting; "sha256" like the SDK option
         self.seed = seed
         self.seed_count = seed_count
         self.host = host
