@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 
-from . import metadata_api, mutations, search_api
+from . import folders_api, metadata_api, mutations, search_api
 from .errors import ApiError, bad_request, not_found
 from .params import coerce_metadata, flag, many, one, parse_pipe_map, parse_tags
 from .shapes import IDENTITY_KEYS, admin_details, admin_item
@@ -300,6 +300,8 @@ def route(method: str, parts: list[str]):
             return "transformations.create", create_transformation, []
     if head == "metadata_fields":
         return metadata_api.route(method, rest)
+    if head == "folders":
+        return folders_api.route(method, rest)
     if head == "resources":
         return _route_resources(method, rest)
     return None
