@@ -290,6 +290,40 @@ def encode(data: bytes, components, fmt: str, size: tuple[int, int], duration: f
         return target.read_bytes()
 
 
+_CONTAINERS = {"matroska,webm": "webm", "ogg": "ogv", "avi": "avi", "flv": "flv",
+               "mpegts": "ts", "mov,mp4,m4a,3gp,3g2,mj2": "mp4"}
+_INPUT = re.compile(r"^Input #0, ([^,]+(?:,[a-z0-9]+)*), from", re.MULTILINE)
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_VIDEO_STREAM = re.compile(r"Stream #0:\d+.*?: Video: .*?, (\d+)x(\d+)")
+
+
+def probe(data: bytes) -> tuple[str, int, int, float | None] | None:
+    """``(format, width, height, duration)`` of a video ffmpeg can read, else None.
+
+    Used for uploads MP4 parsing does not cover (WebM, Ogg, AVI...); None without ffmpeg.
+    """
+    exe = ffmpeg_exe()
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="cld-video-") as tmp:
+        source = Path(tmp) / "source"
+        source.write_bytes(data)
+        done = subprocess.run([exe, "-hide_banner", "-nostdin", "-i", str(source)],
+                              capture_output=True, timeout=ENCODE_TIMEOUT, check=False)
+    report = done.stderr.decode("utf-8", "replace")
+    container, stream = _INPUT.search(report), _VIDEO_STREAM.search(report)
+    if container is None or stream is None:
+        return None
+    fmt = _CONTAINERS.get(container.group(1), container.group(1).split(",")[0])
+    if fmt == "webm" and b"webm" not in data[:64]:
+        fmt = "mkv"
+    duration = None
+    if (match := _DURATION.search(report)) is not None:
+        hours, minutes, seconds = match.groups()
+        duration = round(int(hours) * 3600 + int(minutes) * 60 + float(seconds), 3)
+    return fmt, int(stream.group(1)), int(stream.group(2)), duration
+
+
 def mp4_from_frames(frames, fps: int) -> bytes:
     """An H.264 MP4 from Pillow images (used to seed the demo cloud); needs ffmpeg."""
     exe = ffmpeg_exe()

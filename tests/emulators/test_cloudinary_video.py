@@ -165,3 +165,20 @@ def test_without_ffmpeg_the_demo_teaser_falls_back_to_an_animated_gif(no_ffmpeg)
     assert ext == "gif"
     with Image.open(io.BytesIO(data)) as gif:
         assert gif.format == "GIF" and gif.n_frames > 1
+
+
+def test_an_uploaded_webm_derivative_is_read_back_as_a_video(clip, tmp_path):
+    _, _, webm = fetch(video_url(clip["public_id"], "du_2,w_320", "webm"))
+    # when
+    uploaded = cloudinary.uploader.upload(webm, public_id="clips/short", resource_type="video")
+    # then
+    assert (uploaded["format"], uploaded["width"], uploaded["height"]) == ("webm", 320, 180)
+    assert uploaded["duration"] == 2.0
+    status, headers, _ = fetch(video_url("clips/short", "", "webm"))
+    assert (status, headers["Content-Type"]) == (200, "video/webm")
+
+
+def test_a_text_file_uploaded_as_auto_stays_raw(emulator):
+    answer = cloudinary.uploader.upload(b"just some notes\n" * 20, public_id="notes.txt",
+                                        resource_type="auto")
+    assert answer["resource_type"] == "raw"
