@@ -146,7 +146,7 @@ def output_format(components, requested: str | None, original: str) -> str:
     fmt = next((c["f"] for c in reversed(components) if "f" in c), None) or requested or original
     fmt = fmt.lower()
     fmt = "mp4" if fmt.startswith("auto") else fmt
-    if fmt not in VIDEO_FORMATS and fmt not in STILL_FORMATS:
+    if fmt not in VIDEO_FORMATS and fmt not in STILL_FORMATS and fmt != original:
         raise transform.TransformationError(f"Invalid transformation - unsupported format {fmt}")
     return fmt
 
@@ -249,6 +249,8 @@ def render(data: bytes, source_format: str, transformation: str, requested: str 
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key], fmt
+    if fmt not in VIDEO_FORMATS and fmt not in STILL_FORMATS:  # e.g. a GIF "video" as GIF
+        raise transform.TransformationError(f"Invalid transformation - unsupported format {fmt}")
     body = encode(data, components, fmt, size, duration or 0.0)
     if key:
         with _cache_lock:

@@ -182,3 +182,17 @@ def test_a_text_file_uploaded_as_auto_stays_raw(emulator):
     answer = cloudinary.uploader.upload(b"just some notes\n" * 20, public_id="notes.txt",
                                         resource_type="auto")
     assert answer["resource_type"] == "raw"
+
+
+def test_a_gif_uploaded_as_video_is_delivered_as_stored_and_converts_to_mp4(emulator, tmp_path):
+    gif = seed_art.animation((320, 180), "Legacy", "ember")
+    cloudinary.uploader.upload(gif, public_id="legacy/teaser", resource_type="video")
+    # when / then: the original, as stored
+    status, headers, body = fetch(video_url("legacy/teaser", "", "gif"))
+    assert (status, headers["Content-Type"], body) == (200, "image/gif", gif)
+    # when / then: a real MP4 of it
+    status, _, mp4 = fetch(video_url("legacy/teaser"))
+    assert status == 200
+    assert probe(mp4, "mp4", tmp_path)["codec"] == "h264"
+    # and a GIF with a transformation is not something the emulator writes
+    assert fetch(video_url("legacy/teaser", "w_100", "gif"))[0] == 400
