@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import re
 
-from . import folders_api, metadata_api, mutations, search_api
+from . import metadata_api, mutations, search_api
 from .errors import ApiError, bad_request, not_found
+from .folders_api import route as route_folders
 from .params import coerce_metadata, flag, many, one, parse_pipe_map, parse_tags
 from .shapes import IDENTITY_KEYS, admin_details, admin_item
 from .timefmt import iso, parse_iso
@@ -301,7 +302,7 @@ def route(method: str, parts: list[str]):
     if head == "metadata_fields":
         return metadata_api.route(method, rest)
     if head == "folders":
-        return folders_api.route(method, rest)
+        return route_folders(method, rest)
     if head == "resources":
         return _route_resources(method, rest)
     return None

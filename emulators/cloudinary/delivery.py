@@ -42,7 +42,7 @@ import zipfile
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from . import transform, video
+from . import transform
 
 CACHE_CONTROL = "public, max-age=2592000"
 SIGNED_TYPES = frozenset({"authenticated", "private"})
@@ -216,6 +216,8 @@ class Delivery:
         """
         original = (resource.format or "").lower()
         if resource.resource_type == "video":  # trims, sizes, formats, posters: video.py
+            from . import video
+
             return video.render(resource.data, original, transformation, requested,
                                 (resource.width, resource.height), resource.duration,
                                 self.store.named_transformation, cache_key=resource.etag)
