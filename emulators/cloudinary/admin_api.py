@@ -13,6 +13,7 @@ import re
 from . import metadata_api, mutations, search_api
 from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
+from .folders_api import route as route_folders
 from .params import coerce_metadata, flag, many, one, parse_pipe_map, parse_tags
 from .shapes import IDENTITY_KEYS, admin_details, admin_item
 from .timefmt import iso, parse_iso
@@ -312,6 +313,8 @@ def route(method: str, parts: list[str]):
             return "transformations.create", create_transformation, []
     if head == "metadata_fields":
         return metadata_api.route(method, rest)
+    if head == "folders":
+        return route_folders(method, rest)
     if head == "resources":
         return _route_resources(method, rest)
     return None

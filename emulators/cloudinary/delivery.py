@@ -25,7 +25,8 @@ Behaviour worth knowing (chosen from the SDK and Cloudinary's documentation):
   an expired link, 404 when nothing is found.
 * Archives honour ``allow_missing`` like Cloudinary: a requested public id that does not exist
   is an error unless ``allow_missing`` is true, in which case it is skipped.
-* Videos and raw files are delivered as stored; transformations on them are ignored.
+* Videos are trimmed, resized and re-encoded by ``video.py`` (ffmpeg); raw files are
+  delivered as stored and transformations on them are ignored.
 """
 
 from __future__ import annotations
@@ -227,10 +228,16 @@ class Delivery:
     def render(self, resource, transformation: str, requested: str | None) -> tuple[bytes, str]:
         """The delivered bytes and their format for a resource, transformation and extension.
 
-        Images are transformed (or passed through when nothing changes); videos and raw files
-        are delivered as stored.
+        Images are transformed (or passed through when nothing changes), videos are rendered by
+        ``video.py``; raw files are delivered as stored.
         """
         original = (resource.format or "").lower()
+        if resource.resource_type == "video":  # trims, sizes, formats, posters: video.py
+            from . import video
+
+            return video.render(resource.data, original, transformation, requested,
+                                (resource.width, resource.height), resource.duration,
+                                self.store.named_transformation, cache_key=resource.etag)
         if resource.resource_type != "image":
             stored_ext = posixpath.splitext(resource.public_id)[1].lstrip(".")
             return resource.data, requested or original or stored_ext

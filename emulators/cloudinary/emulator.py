@@ -42,6 +42,7 @@ class CloudinaryEmulator:
             TokenVerifier(auth_token_key)  # a key that is not hex fails here, not on delivery
         self.api_key = api_key
         self.api_secret = api_secret
+        self.signature_algorithm = "sha1"  # the account setting; "sha256" like the SDK option
         self.seed = seed
         self.seed_count = seed_count
         self.host = host

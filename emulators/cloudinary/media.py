@@ -4,7 +4,8 @@ Images are read with Pillow. PDFs are images with ``format: pdf`` whose page cou
 number of ``/Type /Page`` objects and whose size is the first ``/MediaBox``. Videos: MP4/MOV
 are parsed for ``mvhd`` (duration) and ``tkhd`` (width/height) boxes; animated GIF/WebP
 uploaded as ``resource_type=video`` keep their format and get their duration from the frame
-timings. Anything else is ``raw``.
+timings; other containers (WebM, Ogg...) are read by ffmpeg when it is installed
+(``video.probe``). Anything else is ``raw``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from .errors import bad_request
 
 _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 _MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")
+# WebM/Matroska (EBML), Ogg, AVI, FLV: containers ffmpeg reads; a magic number first, since
+# ffmpeg would take plain text for a "tty" video.
+_VIDEO_MAGIC = re.compile(rb"^(\x1a\x45\xdf\xa3|OggS|RIFF....AVI |FLV\x01)", re.DOTALL)
 _PIL_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp",
                 "TIFF": "tiff", "BMP": "bmp", "ICO": "ico"}
 
@@ -127,6 +131,20 @@ def inspect(data: bytes, resource_type: str, filename: str = "") -> MediaInfo:
         return image
     if resource_type == "image":
         raise bad_request("Invalid image file")
+    probed = _probe_video(data) if _VIDEO_MAGIC.match(data[:16]) else None
+    if probed is not None:
+        return probed
     if resource_type == "video":
         raise bad_request("Invalid video file")
     return MediaInfo("raw", ext)
+
+
+def _probe_video(data: bytes) -> MediaInfo | None:
+    """WebM, Ogg, AVI... read by ffmpeg when it is there (video.py); None otherwise."""
+    from . import video  # optional encoder: images never need it
+
+    found = video.probe(data)
+    if found is None:
+        return None
+    fmt, width, height, duration = found
+    return MediaInfo("video", fmt, width, height, 0, duration)

@@ -44,6 +44,7 @@ class Persister:
         state = json.loads(path.read_text("utf-8"))
         self.store.metadata_fields.update({f["external_id"]: f for f in state["metadata_fields"]})
         self.store.named_transformations.update(state.get("named_transformations", {}))
+        self.store.folders.update(state.get("folders", []))
         resources = []
         for item in state["resources"]:
             blob = self.blobs / item["etag"]
@@ -77,12 +78,13 @@ class Persister:
                 items = [res.to_state() for res in resources]
                 fields = list(self.store.metadata_fields.values())
                 named = dict(self.store.named_transformations)
+                folders = sorted(self.store.folders)
             for res in resources:
                 if res.etag not in self._written:
                     self._atomic_write(self.blobs / res.etag, res.data or b"")
                     self._written.add(res.etag)
             state = {"format": FORMAT_VERSION, "resources": items, "metadata_fields": fields,
-                     "named_transformations": named}
+                     "named_transformations": named, "folders": folders}
             self._atomic_write(self.directory / STATE_FILE,
                                json.dumps(state, separators=(",", ":")).encode("utf-8"))
 

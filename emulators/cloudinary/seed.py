@@ -221,8 +221,8 @@ def _campaigns(build: DemoBuilder) -> None:
                               locale=LOCALES[market])
         for line in list(PRODUCT_LINES)[:2] if campaign != "evergreen" else []:
             pid = f"kestrel/{line}/video/{campaign}-teaser"
-            gif = seed_art.animation((320, 180), f"{CAMPAIGNS[campaign]}", COLOURS[c_index])
-            build.add(pid, gif, f"{campaign}-teaser.gif", line=line, campaign=campaign,
+            clip, ext = seed_art.teaser(f"{CAMPAIGNS[campaign]}", COLOURS[c_index])
+            build.add(pid, clip, f"{campaign}-teaser.{ext}", line=line, campaign=campaign,
                       markets=["us", "gb"], kind="video", title=f"{campaign_label} teaser",
                       palette=COLOURS[c_index], resource_type="video")
 

@@ -6,6 +6,7 @@ big readable title, so assets are easy to tell apart in the portal.
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import time
@@ -140,8 +141,8 @@ def spec_sheet(title: str, pages: int, seed: str) -> bytes:
     return out.getvalue()
 
 
-def animation(size: tuple[int, int], title: str, palette: str, frames: int = 12) -> bytes:
-    """A short animated GIF (the demo "video"): a sun crossing the sky under a title."""
+def _sun_frames(size: tuple[int, int], title: str, palette: str, frames: int) -> list:
+    """Frames of a sun crossing the sky under a title."""
     dark, light = PALETTES.get(palette, PALETTES["slate"])
     images = []
     width, height = size
@@ -153,7 +154,33 @@ def animation(size: tuple[int, int], title: str, palette: str, frames: int = 12)
         draw.polygon([(0, height), (width // 3, height // 2), (2 * width // 3, height),
                       ], fill=dark)
         draw.text((16, 12), title, font=font(max(14, height // 10)), fill=(255, 255, 255))
-        images.append(img.convert("P", palette=Image.Palette.ADAPTIVE))
+        images.append(img)
+    return images
+
+
+def animation(size: tuple[int, int], title: str, palette: str, frames: int = 12) -> bytes:
+    """A short animated GIF: a sun crossing the sky under a title."""
+    images = [img.convert("P", palette=Image.Palette.ADAPTIVE)
+              for img in _sun_frames(size, title, palette, frames)]
     out = io.BytesIO()
     images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=125, loop=0)
     return out.getvalue()
+
+
+TEASER_SIZE, TEASER_SECONDS, TEASER_FPS = (960, 540), 6, 5
+
+
+@functools.lru_cache(maxsize=8)  # product lines share a campaign's teaser: encode it once
+def teaser(title: str, palette: str) -> tuple[bytes, str]:
+    """The demo's campaign teaser video and its file extension.
+
+    A real 6-second H.264 MP4 (960x540) when ffmpeg is there (imageio-ffmpeg ships one);
+    without it, the animated GIF the pure-Python emulator can still make (it does not play
+    in a <video> element, and video transformations are refused then).
+    """
+    from . import video  # the encoder is optional: images never need it
+
+    if not video.available():
+        return animation((320, 180), title, palette), "gif"
+    frames = _sun_frames(TEASER_SIZE, title, palette, TEASER_SECONDS * TEASER_FPS)
+    return video.mp4_from_frames(frames, TEASER_FPS), "mp4"

@@ -154,11 +154,11 @@ def search_item(res: Resource, base_url: str, cloud: str, with_fields: set[str],
 
 
 def upload_answer(res: Resource, base_url: str, cloud: str, api_key: str) -> dict:
-    """The Upload API answer for ``upload`` / ``explicit``."""
+    """The Upload API answer for ``upload`` / ``explicit`` (``upload_api.handle`` adds the
+    ``signature``; notifications carry none)."""
     shape = _core(res, base_url, cloud)
     shape.update({
         "version_id": res.version_id,
-        "signature": res.etag[:40],
         "tags": list(res.tags),
         "etag": res.etag,
         "placeholder": False,

@@ -113,6 +113,7 @@ class Store:
         self._last_ts = 0.0
         self.metadata_fields: dict[str, dict] = {}
         self.named_transformations: dict[str, str] = dict(DEFAULT_NAMED_TRANSFORMATIONS)
+        self.folders: set[str] = set()  # created with the Folders API (see folders_api)
         self.listeners: list[Callable[[], None]] = []
 
     # -- clock and change tracking ------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import random
 import string
 import urllib.request
@@ -279,4 +280,15 @@ def handle(emu, rt: str, action: str, params: dict, file) -> dict:
         raise ApiError(404, f"Unsupported action {action}")
     if rt not in ("image", "video", "raw", "auto") or (rt == "auto" and action != "upload"):
         raise bad_request(f"Invalid resource type {rt}")
-    return handler(emu, rt, params, file)
+    answer = handler(emu, rt, params, file)
+    if "public_id" in answer and "version" in answer:
+        answer["signature"] = response_signature(emu, answer["public_id"], answer["version"])
+    return answer
+
+
+def response_signature(emu, public_id: str, version) -> str:
+    """What ``cloudinary.utils.verify_api_response_signature`` checks: ``api_sign_request``
+    of ``public_id`` and ``version`` (signature version 1) with the account's algorithm."""
+    algorithm = getattr(hashlib, getattr(emu, "signature_algorithm", "sha1"))
+    to_sign = f"public_id={public_id}&version={version}{emu.api_secret}"
+    return algorithm(to_sign.encode("utf-8")).hexdigest()

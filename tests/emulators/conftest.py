@@ -21,6 +21,15 @@ def configure_sdk(emu: CloudinaryEmulator) -> None:
     cloudinary.config(**emu.sdk_config())
 
 
+@pytest.fixture(autouse=True)
+def _sdk_config_given_back():
+    """Put back the SDK configuration these tests replace (``reset_config`` swaps the global
+    object): a portal test scheduled later on the same worker must find its own."""
+    saved = cloudinary._config
+    yield
+    cloudinary._config = saved
+
+
 @pytest.fixture
 def emulator():
     """An empty emulator (taxonomy fields defined) with the SDK configured; reset after."""

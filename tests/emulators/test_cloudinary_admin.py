@@ -202,7 +202,9 @@ def test_metadata_fields_crud_and_datasource(emulator):
         "season", [{"external_id": "fw", "value": "Fall/Winter"}])
     assert [v["external_id"] for v in datasource["values"]] == ["ss", "fw"]
     after = cloudinary.api.delete_datasource_entries("season", ["ss"])
-    assert after["values"][0]["state"] == "inactive"
+    assert after["values"] == [{"external_id": "fw", "value": "Fall/Winter"}]
+    field = cloudinary.api.metadata_field_by_field_id("season")
+    assert [v["state"] for v in field["datasource"]["values"]] == ["inactive", "active"]
     assert cloudinary.api.delete_metadata_field("season") == {"message": "ok"}
     with pytest.raises(NotFound):
         cloudinary.api.metadata_field_by_field_id("season")

@@ -211,7 +211,7 @@ def test_demo_seed_is_realistic_and_uses_the_taxonomy(demo):
     assert values["product_line"] == set(PRODUCT_LINES)
     assert values["campaign"] == set(CAMPAIGNS) and values["market"] == set(MARKETS)
     assert values["asset_kind"] == set(ASSET_KINDS) and {"title", "locale"} <= set(values)
-    assert {r.format for r in resources} >= {"jpg", "png", "pdf", "gif"}
+    assert {r.format for r in resources} >= {"jpg", "png", "pdf", "mp4"}
     assert any(r.resource_type == "video" for r in resources)
     assert any(len(r.versions) >= 2 for r in resources)
     assert any(not r.metadata and "line:trail" in r.tags for r in resources)
