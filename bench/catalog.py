@@ -44,6 +44,7 @@ from assets.models import (  # noqa: E402
     ApprovalState,
     Asset,
     AssetKind,
+    AssetVersion,
     Campaign,
     DownloadPreset,
     Market,
@@ -95,10 +96,21 @@ def _seed_assets(rnd, n_assets, lines, campaigns, markets, kinds, now) -> None:
                 width=width, height=height, bytes=rnd.randint(50_000, 9_000_000),
                 version=1_700_000_000 + i, approval_state=ApprovalState.APPROVED,
                 product_line=rnd.choice(lines), campaign=rnd.choice(campaigns),
-                kind=rnd.choice(kinds), updated_at=now - timedelta(minutes=i))
+                kind=rnd.choice(kinds), updated_at=now - timedelta(minutes=i),
+                release_public_id=f"partner-portal/releases/{i:032x}/1-bench",
+                release_version=1_700_000_000 + i)
             asset.search_document = build_search_document(asset)
             batch.append(asset)
         created = Asset.objects.bulk_create(batch)
+        # Each asset's approved version, released: what partners are served.
+        versions = AssetVersion.objects.bulk_create([
+            AssetVersion(asset=a, version=a.version, number=1, format=a.format, width=a.width,
+                         height=a.height, bytes=a.bytes, created_at=a.updated_at,
+                         review_state="approved", delivery_public_id=a.release_public_id,
+                         delivery_version=a.release_version) for a in created])
+        for asset, version in zip(created, versions, strict=True):
+            asset.approved_version = asset.current_version = version
+        Asset.objects.bulk_update(created, ["approved_version", "current_version"])
         Asset.markets.through.objects.bulk_create([
             Asset.markets.through(asset_id=a.pk, market_id=m.pk)
             for a in created for m in rnd.sample(markets, rnd.randint(1, 2))])
