@@ -38,13 +38,14 @@ def _thumbnail(asset, width=120, height=90):
     try:
         from assets.cloudinary.delivery import thumbnail_url
 
-        url = thumbnail_url(asset, width, height)
+        # Staff see the master until partners get a released copy.
+        url = thumbnail_url(asset, width, height, master=not asset.release_public_id)
     except Exception:  # the preview must never break the admin page
         url = None
     if not url:
         return "—"
     return format_html('<img src="{}" alt="{}" width="{}" height="{}" loading="lazy" '
-                       'style="object-fit:cover">', url, asset.title or asset.public_id,
+                       'style="object-fit:contain;background:#f3f3f3">', url, asset.title or asset.public_id,
                        width, height)
 
 
