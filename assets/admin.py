@@ -45,8 +45,8 @@ def _thumbnail(asset, width=120, height=90):
     if not url:
         return "—"
     return format_html('<img src="{}" alt="{}" width="{}" height="{}" loading="lazy" '
-                       'style="object-fit:contain;background:#f3f3f3">', url, asset.title or asset.public_id,
-                       width, height)
+                       'style="object-fit:contain;background:#f3f3f3">', url,
+                       asset.title or asset.public_id, width, height)
 
 
 class AssetVersionInline(admin.TabularInline):
