@@ -113,12 +113,13 @@ def test_a_sync_killed_half_way_resumes_and_ends_with_the_same_catalog(cloudinar
 
 
 def test_a_low_rate_limit_makes_the_sync_wait_for_the_reset(cloudinary_emulator, settings):
-    # given: 3 calls per 2-second window, and 6 pages to fetch
+    # given: 3 calls per 5-second window, and 6 pages to fetch (the window is wide enough
+    # that a loaded machine still makes 3 calls inside one and has to wait)
     emu = cloudinary_emulator
     emu.seed_bulk(1_200)
     emu.rate_limiter.limit = 3
-    emu.rate_limit_window_seconds = 2
-    settings.CLOUDINARY_RATE_LIMIT_MAX_WAIT = 10
+    emu.rate_limit_window_seconds = 5
+    settings.CLOUDINARY_RATE_LIMIT_MAX_WAIT = 15
     # when
     run = sync_full(page_size=200)
     # then
