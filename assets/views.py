@@ -7,8 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from assets import selectors
@@ -134,20 +133,3 @@ def download_zip(request):
     if len(links) == 1:
         return redirect(links[0].url)
     return render(request, "catalog/zip_links.html", {"links": links, "count": len(assets)})
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def tokens(request):
-    """Create (shown once) or revoke the user's personal API token."""
-    created_key = None
-    if request.method == "POST":
-        Token.objects.filter(user=request.user).delete()
-        if request.POST.get("action") == "create":
-            created_key = Token.objects.create(user=request.user).key
-            messages.success(request, "New API token created. Copy it now: it is shown once.")
-        else:
-            messages.success(request, "Your API token was revoked.")
-    token = Token.objects.filter(user=request.user).only("created").first()
-    return render(request, "catalog/tokens.html", {"token": token, "created_key": created_key})

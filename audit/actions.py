@@ -24,6 +24,8 @@ CASE_STATUS_CHANGED = "case.status_changed"
 CASE_ASSIGNED = "case.assigned"
 CASE_RESOLVED = "case.resolved"
 SYNC_COMPLETED = "sync.completed"
+API_TOKEN_CREATED = "api_token.created"
+API_TOKEN_REVOKED = "api_token.revoked"
 
 ACTIONS: dict[str, str] = {
     ASSET_SYNCED: "An asset was created or changed in the catalog from Cloudinary.",
@@ -45,6 +47,8 @@ ACTIONS: dict[str, str] = {
     CASE_ASSIGNED: "A case was assigned to a member of support staff.",
     CASE_RESOLVED: "Support resolved a case.",
     SYNC_COMPLETED: "A Cloudinary or Trading Grid sync run finished (payload: counts).",
+    API_TOKEN_CREATED: "A user created a personal API token (payload: name, expiry).",
+    API_TOKEN_REVOKED: "API tokens were revoked (payload: reason, count).",
 }
 
 # What "this partner received this asset" means on the received report.

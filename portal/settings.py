@@ -5,6 +5,7 @@ README's configuration table. Bad values stop the process with
 ImproperlyConfigured (see portal/env.py).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,7 +47,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "csp",
     "drf_spectacular",
     "django_filters",
     "accounts",
@@ -208,9 +210,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "accounts.authentication.StaffSecondFactor"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -303,6 +306,19 @@ TRADING_GRID_URL = env_str(
 TRADING_GRID_WEBHOOK_SECRET = env_str(
     "TRADING_GRID_WEBHOOK_SECRET", "tg-webhook-demo-secret" if DEBUG else None
 )
+
+# --- Personal API tokens (django-rest-knox: SHA-512 digests at rest) ---------
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90, minimum=1)
+API_TOKEN_MAX_TTL_DAYS = env_int("API_TOKEN_MAX_TTL_DAYS", 365, minimum=API_TOKEN_TTL_DAYS)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations would create its unused default table; accounts.ApiToken has its own.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "TOKEN_PREFIX": "pap_",  # lets secret scanners recognise a leaked portal token
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 # --- Cases --------------------------------------------------------------------
 CASE_REOPEN_WINDOW_DAYS = env_int("CASE_REOPEN_WINDOW_DAYS", 14, minimum=0)

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("communities.api_urls")),
     path("", include("cases.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("accounts.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("cases.urls")),
     path("", include("audit.urls")),
+    path("", include("accounts.urls")),
 ]
 
 admin.site.site_header = "Partner Asset Portal administration"
