@@ -17,9 +17,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from assets import selectors
+from assets.api_filters import ApiAssetFilter, FormatParameterHint
 from assets.cloudinary import delivery
 from assets.downloads import asset_download, preset_for
-from assets.filters import AssetFilter
 from assets.models import Asset, AssetVersion, DownloadPreset
 
 
@@ -128,10 +128,10 @@ _INVALID = OpenApiResponse(OpenApiTypes.OBJECT,
     list=extend_schema(responses={200: AssetSerializer(many=True), 400: _INVALID}),
     retrieve=extend_schema(responses={200: AssetDetailSerializer, 404: _NOT_FOUND}),
 )
-class AssetViewSet(viewsets.ReadOnlyModelViewSet):
+class AssetViewSet(FormatParameterHint, viewsets.ReadOnlyModelViewSet):
     """Assets the caller may see, with the catalog's filters, search and sort."""
 
-    filterset_class = AssetFilter
+    filterset_class = ApiAssetFilter
     pagination_class = CatalogPagination
     lookup_value_converter = "int"
 

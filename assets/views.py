@@ -21,6 +21,8 @@ from assets.downloads import (
 )
 from assets.filters import SORTS, AssetFilter
 from assets.models import Asset
+from portal.ids import ids_from
+from portal.redirects import redirect_next
 
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 96
@@ -119,7 +121,7 @@ def download(request, pk: int, preset: str):
 @require_POST
 def download_zip(request):
     """Several selected assets as one ZIP from Cloudinary's archive API, audited per asset."""
-    ids = [value for value in request.POST.getlist("asset") if value.isdigit()]
+    ids = ids_from(request.POST.getlist("asset"))
     assets = list(selectors.catalog_queryset(request.user).filter(pk__in=ids)[:1000])
     preset = None
     slug = request.POST.get("preset") or ORIGINAL
@@ -129,7 +131,7 @@ def download_zip(request):
         links = assets_download_zip(user=request.user, assets=assets, preset=preset)
     except DownloadError as error:
         messages.error(request, str(error))
-        return redirect(request.POST.get("next") or "assets:catalog")
+        return redirect_next(request, request.POST.get("next"), "assets:catalog")
     if len(links) == 1:
         return redirect(links[0].url)
     return render(request, "catalog/zip_links.html", {"links": links, "count": len(assets)})
