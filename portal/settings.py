@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "knox",
     "csp",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "accounts",
     "audit",
@@ -61,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.headers.SecurityHeadersMiddleware",
+    "portal.headers.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.RequestIdMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
@@ -232,6 +236,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Approved brand media for trading partners: assets, communities, cases.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from this site (drf-spectacular-sidecar), so the CSP needs no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
@@ -296,6 +303,24 @@ ASSET_TAXONOMY = {
 DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 600, minimum=10)
 # Cloudinary token-based access key (hex): makes transformed download links expire too.
 CLOUDINARY_AUTH_TOKEN_KEY = env_str("CLOUDINARY_AUTH_TOKEN_KEY", "")
+
+# Content-Security-Policy (django-csp, portal/headers.py): this site, plus the delivery
+# host of CLOUDINARY_URL and any custom media domains (e.g. a CDN CNAME).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF, NONCE],
+    "style-src-attr": [UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "media-src": [SELF],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+}}
+CSP_EXTRA_MEDIA_ORIGINS = env_list("CSP_EXTRA_MEDIA_ORIGINS", [])
 
 # --- Trading Grid -------------------------------------------------------------
 EMULATOR_TRADING_GRID_PORT = env_int("EMULATOR_TRADING_GRID_PORT", 8702, minimum=1)
