@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from this site (drf-spectacular-sidecar), so the CSP needs no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "portal.schema.add_common_error_responses"],
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

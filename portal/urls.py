@@ -32,5 +32,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
 ]
 
+handler404 = "portal.errors.not_found"
+
 admin.site.site_header = "Partner Asset Portal administration"
 admin.site.site_title = "Partner Asset Portal"

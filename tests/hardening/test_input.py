@@ -25,7 +25,7 @@ def _api(user):
 def test_a_subject_with_a_line_break_is_a_clear_400_in_the_api(bob, alice_asset):
     # when
     response = _api(bob).post("/api/v1/cases/", {
-        "asset": alice_asset.pk, "category": "complaint", "subject": BAD_SUBJECT,
+        "asset": alice_asset.pk, "category": "incorrect_asset", "subject": BAD_SUBJECT,
         "body": "x"}, format="json")
     # then
     assert response.status_code == 400
@@ -36,7 +36,7 @@ def test_a_subject_with_a_line_break_is_a_clear_400_in_the_api(bob, alice_asset)
 def test_a_subject_with_a_line_break_is_a_form_error(client_for, bob, alice_asset):
     # when
     response = client_for(bob).post(f"/cases/new/?asset={alice_asset.pk}", {
-        "category": "complaint", "subject": BAD_SUBJECT, "priority": "normal", "body": "x"})
+        "category": "incorrect_asset", "subject": BAD_SUBJECT, "priority": "normal", "body": "x"})
     # then
     assert response.status_code == 200
     assert response.context["form"].errors["subject"]
@@ -102,7 +102,7 @@ def test_a_huge_referenced_asset_id_is_a_clear_400(bob, bob_case):
 
 def test_a_huge_asset_id_when_opening_a_case_is_a_clear_400(bob):
     response = _api(bob).post("/api/v1/cases/", {
-        "asset": 10**30, "category": "complaint", "subject": "s", "body": "x"}, format="json")
+        "asset": 10**30, "category": "incorrect_asset", "subject": "s", "body": "x"}, format="json")
     assert response.status_code == 400
     assert "asset" in response.json()
 
@@ -146,3 +146,15 @@ def test_the_schema_documents_file_format_and_not_format(client_for, bob):
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/assets/"]["get"]["parameters"]}
     assert "file_format" in parameters and "format" not in parameters
     assert "Renamed from `format`" in parameters["file_format"]["description"]
+
+
+def test_an_api_address_that_matches_no_route_is_a_json_404(client_for, bob):
+    response = client_for(bob).get("/api/v1/assets/null/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_nul_byte_in_an_api_address_is_a_json_400(client_for, bob):
+    response = client_for(bob).get("/api/v1/assets/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
