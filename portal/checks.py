@@ -1,4 +1,4 @@
-"""System checks for a production configuration (DEBUG off).
+"""System checks for a production configuration (DEBUG off: PORTAL_PRODUCTION_CHECKS).
 
 A missing secret or a value copied from the demo used to start fine and fail later (every
 Trading Grid webhook a 500). These checks are errors: `check`, `check --deploy`, `migrate`
@@ -29,7 +29,7 @@ def _error(id_: str, msg: str, hint: str) -> checks.Error:
 @checks.register(TAG, deploy=False)
 def production_secrets(app_configs=None, **kwargs) -> list[checks.Error]:
     """Every secret and endpoint the portal needs is set, and none is the demo's."""
-    if settings.DEBUG:
+    if not settings.PORTAL_PRODUCTION_CHECKS:
         return []
     errors = []
     if _is_demo(settings.SECRET_KEY):
@@ -58,7 +58,7 @@ def production_secrets(app_configs=None, **kwargs) -> list[checks.Error]:
 def shared_rate_limit_cache(app_configs=None, **kwargs) -> list[checks.Error]:
     """Login rate limits and API throttles count in the cache: it must be shared."""
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if settings.DEBUG or backend not in PER_PROCESS_CACHES:
+    if not settings.PORTAL_PRODUCTION_CHECKS or backend not in PER_PROCESS_CACHES:
         return []
     return [_error(
         "E005", f"The default cache is {backend.rsplit('.', 1)[-1]}: login rate limits and "

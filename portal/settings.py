@@ -347,6 +347,9 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
 }
 
+# Missing or demo secrets and a per-process cache are errors (portal/checks.py).
+PORTAL_PRODUCTION_CHECKS = not DEBUG
+
 # --- Cases --------------------------------------------------------------------
 CASE_REOPEN_WINDOW_DAYS = env_int("CASE_REOPEN_WINDOW_DAYS", 14, minimum=0)
 

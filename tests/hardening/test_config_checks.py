@@ -17,6 +17,8 @@ PRODUCTION = {
     "CLOUDINARY_URL": "cloudinary://123456:s3cr3t@kestrel-outdoor",
     "TRADING_GRID_URL": "https://portal-client:tg-s3cr3t@tradinggrid.example/v1",
     "REDIS_URL": "redis://redis.internal:6379/0",
+    # protected delivery (main's assets.W001) wants it; unused before that lands
+    "CLOUDINARY_AUTH_TOKEN_KEY": "0123456789abcdef0123456789abcdef",
 }
 _INHERITED = set(PRODUCTION) | {"DJANGO_SETTINGS_MODULE", "CELERY_BROKER_URL",
                                 "CELERY_RESULT_BACKEND"}
@@ -40,7 +42,7 @@ def _portal_errors(settings, **overrides) -> list:
     """The portal's configuration checks under production settings with `overrides`."""
     from django.core import checks
 
-    settings.DEBUG = False
+    settings.DEBUG, settings.PORTAL_PRODUCTION_CHECKS = False, True
     settings.SECRET_KEY = PRODUCTION["SECRET_KEY"]
     settings.TRADING_GRID_WEBHOOK_SECRET = PRODUCTION["TRADING_GRID_WEBHOOK_SECRET"]
     settings.CLOUDINARY_URL = PRODUCTION["CLOUDINARY_URL"]
