@@ -18,14 +18,14 @@ ASSET_ACKNOWLEDGED = "asset.acknowledged"
 MEMBERSHIP_GRANTED = "membership.granted"
 MEMBERSHIP_REVOKED = "membership.revoked"
 MEMBERSHIP_UPDATED = "membership.updated"
+API_TOKEN_CREATED = "api_token.created"
+API_TOKEN_REVOKED = "api_token.revoked"
 CASE_OPENED = "case.opened"
 CASE_REPLIED = "case.replied"
 CASE_STATUS_CHANGED = "case.status_changed"
 CASE_ASSIGNED = "case.assigned"
 CASE_RESOLVED = "case.resolved"
 SYNC_COMPLETED = "sync.completed"
-API_TOKEN_CREATED = "api_token.created"
-API_TOKEN_REVOKED = "api_token.revoked"
 
 ACTIONS: dict[str, str] = {
     ASSET_SYNCED: "An asset was created or changed in the catalog from Cloudinary.",
@@ -41,14 +41,14 @@ ACTIONS: dict[str, str] = {
     MEMBERSHIP_GRANTED: "A user joined a community on behalf of a partner organisation.",
     MEMBERSHIP_REVOKED: "A user's membership was removed or suspended; access ends at once.",
     MEMBERSHIP_UPDATED: "A membership's role or validity window changed.",
+    API_TOKEN_CREATED: "A user created a personal API token (payload: name, expiry).",
+    API_TOKEN_REVOKED: "API tokens were revoked (payload: reason, count).",
     CASE_OPENED: "A partner opened a case about an asset.",
     CASE_REPLIED: "A message was added to a case thread.",
     CASE_STATUS_CHANGED: "A case moved to another status (payload: from, to).",
     CASE_ASSIGNED: "A case was assigned to a member of support staff.",
     CASE_RESOLVED: "Support resolved a case.",
     SYNC_COMPLETED: "A Cloudinary or Trading Grid sync run finished (payload: counts).",
-    API_TOKEN_CREATED: "A user created a personal API token (payload: name, expiry).",
-    API_TOKEN_REVOKED: "API tokens were revoked (payload: reason, count).",
 }
 
 # What "this partner received this asset" means on the received report.
