@@ -59,6 +59,18 @@ def cloudinary_directives(cloudinary_url: str, extra_media: tuple[str, ...] = ()
     return {"img-src": media, "media-src": media, "form-action": sorted({*media, *api})}
 
 
+def sign_in_origins() -> list[str]:
+    """Identity providers' origins (allauth SOCIALACCOUNT_PROVIDERS `server_url`s): the
+    "Sign in with ..." form posts here and is redirected there, which form-action governs."""
+    origins = set()
+    for provider in getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).values():
+        for app in provider.get("APPS", []):
+            server_url = (app.get("settings") or {}).get("server_url")
+            if server_url:
+                origins.add(_origin(server_url))
+    return sorted(origins)
+
+
 class PortalCSPMiddleware(CSPMiddleware):
     """django-csp's middleware, plus the Cloudinary origins of the current settings."""
 
@@ -66,6 +78,7 @@ class PortalCSPMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only)
         extra = cloudinary_directives(settings.CLOUDINARY_URL,
                                       tuple(settings.CSP_EXTRA_MEDIA_ORIGINS))
+        extra = {**extra, "form-action": [*extra["form-action"], *sign_in_origins()]}
         update = dict(parts.update or {})
         for directive, origins in extra.items():
             update[directive] = [*origins, *update.get(directive, [])]

@@ -61,7 +61,18 @@ def test_the_emulator_and_private_cdn_delivery_hosts_are_derived_from_the_url():
         "https://media.acme.example", "https://res.cloudinary.com"]
 
 
-def test_permissions_policy_is_sent_on_every_response(client):
+def test_sign_in_providers_may_receive_the_sign_in_form(client_for, bob, settings):
+    # given: an OpenID Connect provider as allauth configures it
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": [{
+        "provider_id": "tradinggrid", "settings": {
+            "server_url": "https://login.tradinggrid.example/oidc"}}]}}
+    # when
+    csp = _directives(client_for(bob).get("/"))
+    # then
+    assert "https://login.tradinggrid.example" in csp["form-action"]
+
+
+def test_permissions_policy_is_sent_on_every_response(client, db):
     response = client.get(reverse("account_login"))
     policy = response["Permissions-Policy"]
     assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
