@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint install clean-demo
+.PHONY: run test lint install clean-demo fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -n 2 --dist loadfile -p no:cacheprovider
+
+## Schema fuzzing (schemathesis) of the whole API, longer than the suite's bounded run
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-40} $(VENV)/bin/pytest -p no:cacheprovider -s -q \
+		tests/hardening/test_schema_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

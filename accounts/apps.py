@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from accounts import receivers, schema  # noqa: F401 (schema registers an extension)
         from accounts.permissions import grant_group_permissions
+
+        receivers.connect()
 
         post_migrate.connect(grant_group_permissions,
                              dispatch_uid="accounts.grant_group_permissions")

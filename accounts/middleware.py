@@ -1,11 +1,10 @@
 """Staff must enrol a second factor (TOTP) before using staff pages."""
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from accounts.roles import is_brand_staff
+from accounts.tokens import lacks_required_second_factor
 
 _EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/hooks/")
 
@@ -26,7 +25,5 @@ class StaffMfaMiddleware:
     def _must_enrol(self, request) -> bool:
         if not settings.PORTAL_REQUIRE_STAFF_MFA or request.path.startswith(_EXEMPT_PREFIXES):
             return False
-        user = request.user
-        if not user.is_authenticated or not (user.is_staff or is_brand_staff(user)):
-            return False
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        # API tokens are checked by accounts.authentication (DRF authenticates after this).
+        return lacks_required_second_factor(request.user)

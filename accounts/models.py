@@ -1,7 +1,11 @@
 """Portal users: signed in by email address; roles are Django groups."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 
 class UserManager(BaseUserManager):
@@ -50,3 +54,44 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self._password_changed = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Every way of changing a password (allauth change/reset, the admin,
+        # `changepassword`) goes through set_password + save: API tokens die with it.
+        if getattr(self, "_password_changed", False):
+            self._password_changed = False
+            self.api_tokens_revoke(reason="password changed")
+
+    def api_tokens_revoke(self, *, reason: str) -> int:
+        """Delete every API token of this user; returns how many there were."""
+        from accounts.tokens import api_tokens_revoke_all
+
+        return api_tokens_revoke_all(user=self, reason=reason)
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token: only its SHA-512 digest is stored (django-rest-knox).
+
+    The key is shown once when created; `uid` names the token in pages and the API
+    without revealing any part of the key.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

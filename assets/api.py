@@ -1,4 +1,4 @@
-"""REST API of the catalog: assets (same FilterSet and visibility as the pages), API tokens."""
+"""REST API of the catalog: assets (same FilterSet and visibility as the pages)."""
 
 from datetime import UTC, datetime
 
@@ -12,16 +12,14 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from assets import selectors
+from assets.api_filters import ApiAssetFilter, FormatParameterHint
 from assets.cloudinary import delivery
 from assets.downloads import asset_download, preset_for
-from assets.filters import AssetFilter
 from assets.models import Asset, AssetVersion, DownloadPreset
 
 
@@ -164,10 +162,10 @@ _INVALID = OpenApiResponse(OpenApiTypes.OBJECT,
     list=extend_schema(responses={200: AssetSerializer(many=True), 400: _INVALID}),
     retrieve=extend_schema(responses={200: AssetDetailSerializer, 404: _NOT_FOUND}),
 )
-class AssetViewSet(viewsets.ReadOnlyModelViewSet):
+class AssetViewSet(FormatParameterHint, viewsets.ReadOnlyModelViewSet):
     """Assets the caller may see, with the catalog's filters, search and sort."""
 
-    filterset_class = AssetFilter
+    filterset_class = ApiAssetFilter
     pagination_class = CatalogPagination
     lookup_value_converter = "int"
 
@@ -205,35 +203,3 @@ class AssetViewSet(viewsets.ReadOnlyModelViewSet):
         data = {"url": link.url, "expires_at": expires, "preset": preset.slug,
                 "version": asset.approved_version.version}
         return Response(DownloadLinkSerializer(data).data, status=status.HTTP_201_CREATED)
-
-
-_TOKEN_STATE = inline_serializer("ApiTokenState", {
-    "exists": serializers.BooleanField(),
-    "created": serializers.DateTimeField(allow_null=True),
-})
-_NEW_TOKEN = inline_serializer("ApiTokenCreated", {
-    "key": serializers.CharField(help_text="shown once; send as `Authorization: Token <key>`"),
-    "created": serializers.DateTimeField(),
-})
-
-
-@extend_schema(tags=["me"])
-class MyTokenView(APIView):
-    """The caller's personal API token: see whether one exists, create (rotate) or revoke it."""
-
-    @extend_schema(responses=_TOKEN_STATE)
-    def get(self, request):
-        token = Token.objects.filter(user=request.user).first()
-        return Response({"exists": token is not None, "created": token.created if token else None})
-
-    @extend_schema(request=None, responses={201: _NEW_TOKEN})
-    def post(self, request):
-        Token.objects.filter(user=request.user).delete()
-        token = Token.objects.create(user=request.user)
-        return Response({"key": token.key, "created": token.created},
-                        status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses={204: None})
-    def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)

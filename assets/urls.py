@@ -16,5 +16,4 @@ urlpatterns += [
     path("assets/<int:pk>/", catalog_views.detail, name="detail"),
     path("assets/<int:pk>/download/<slug:preset>/", catalog_views.download, name="download"),
     path("assets/download-zip/", catalog_views.download_zip, name="download_zip"),
-    path("me/tokens/", catalog_views.tokens, name="tokens"),
 ]

@@ -7,8 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.roles import is_brand_staff
@@ -23,6 +22,8 @@ from assets.downloads import (
 )
 from assets.filters import REVIEW_STATES, SORTS, AssetFilter
 from assets.models import Asset
+from portal.ids import ids_from
+from portal.redirects import redirect_next
 
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 96
@@ -152,7 +153,7 @@ def download(request, pk: int, preset: str):
 @require_POST
 def download_zip(request):
     """Several selected assets as one ZIP from Cloudinary's archive API, audited per asset."""
-    ids = [value for value in request.POST.getlist("asset") if value.isdigit()]
+    ids = ids_from(request.POST.getlist("asset"))
     assets = list(selectors.catalog_queryset(request.user).filter(pk__in=ids)[:1000])
     preset = None
     slug = request.POST.get("preset") or ORIGINAL
@@ -162,24 +163,7 @@ def download_zip(request):
         links = assets_download_zip(user=request.user, assets=assets, preset=preset)
     except DownloadError as error:
         messages.error(request, str(error))
-        return redirect(request.POST.get("next") or "assets:catalog")
+        return redirect_next(request, request.POST.get("next"), "assets:catalog")
     if len(links) == 1:
         return redirect(links[0].url)
     return render(request, "catalog/zip_links.html", {"links": links, "count": len(assets)})
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def tokens(request):
-    """Create (shown once) or revoke the user's personal API token."""
-    created_key = None
-    if request.method == "POST":
-        Token.objects.filter(user=request.user).delete()
-        if request.POST.get("action") == "create":
-            created_key = Token.objects.create(user=request.user).key
-            messages.success(request, "New API token created. Copy it now: it is shown once.")
-        else:
-            messages.success(request, "Your API token was revoked.")
-    token = Token.objects.filter(user=request.user).only("created").first()
-    return render(request, "catalog/tokens.html", {"token": token, "created_key": created_key})

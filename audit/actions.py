@@ -19,6 +19,8 @@ ASSET_ACKNOWLEDGED = "asset.acknowledged"
 MEMBERSHIP_GRANTED = "membership.granted"
 MEMBERSHIP_REVOKED = "membership.revoked"
 MEMBERSHIP_UPDATED = "membership.updated"
+API_TOKEN_CREATED = "api_token.created"
+API_TOKEN_REVOKED = "api_token.revoked"
 CASE_OPENED = "case.opened"
 CASE_REPLIED = "case.replied"
 CASE_STATUS_CHANGED = "case.status_changed"
@@ -42,6 +44,8 @@ ACTIONS: dict[str, str] = {
     MEMBERSHIP_GRANTED: "A user joined a community on behalf of a partner organisation.",
     MEMBERSHIP_REVOKED: "A user's membership was removed or suspended; access ends at once.",
     MEMBERSHIP_UPDATED: "A membership's role or validity window changed.",
+    API_TOKEN_CREATED: "A user created a personal API token (payload: name, expiry).",
+    API_TOKEN_REVOKED: "API tokens were revoked (payload: reason, count).",
     CASE_OPENED: "A partner opened a case about an asset.",
     CASE_REPLIED: "A message was added to a case thread.",
     CASE_STATUS_CHANGED: "A case moved to another status (payload: from, to).",

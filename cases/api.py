@@ -17,12 +17,14 @@ from cases.filters import CaseFilter
 from cases.markdown import render_markdown
 from cases.models import Case, Message
 from cases.serializers import CaseSerializer
+from portal.ids import MAX_ID
+from portal.validators import no_control_characters
 
 
 class CaseCreateSerializer(serializers.Serializer):
-    asset = serializers.IntegerField(min_value=1)
+    asset = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     category = serializers.ChoiceField(choices=Case.Category.choices)
-    subject = serializers.CharField(max_length=200)
+    subject = serializers.CharField(max_length=200, validators=[no_control_characters])
     body = serializers.CharField(max_length=20_000)
     priority = serializers.ChoiceField(choices=Case.Priority.choices,
                                        default=Case.Priority.NORMAL)
@@ -48,8 +50,9 @@ class MessageSerializer(serializers.ModelSerializer):
 class MessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=20_000)
     internal = serializers.BooleanField(default=False)
-    referenced_assets = serializers.ListField(child=serializers.IntegerField(min_value=1),
-                                              required=False, default=list, max_length=20)
+    referenced_assets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
+        default=list, max_length=20)
 
 
 def _call(service, **kwargs):

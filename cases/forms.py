@@ -5,11 +5,13 @@ from django import forms
 from cases.filters import staff_users
 from cases.models import Case
 from cases.services import BULK_ACTIONS
+from portal.validators import no_control_characters
 
 
 class OpenCaseForm(forms.Form):
     category = forms.ChoiceField(choices=Case.Category.choices, label="What is wrong?")
-    subject = forms.CharField(max_length=200, label="Subject")
+    subject = forms.CharField(max_length=200, label="Subject",
+                              validators=[no_control_characters])
     priority = forms.ChoiceField(choices=Case.Priority.choices, initial=Case.Priority.NORMAL,
                                  label="Priority")
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000,

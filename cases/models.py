@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import is_brand_staff
+from portal.validators import no_control_characters
 
 
 def partner_ids_administered_by(user):
@@ -75,7 +76,7 @@ class Case(models.Model):
     asset_version = models.ForeignKey("assets.AssetVersion", null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=20, choices=Category.choices)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, validators=[no_control_characters])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW,
                               db_index=True)
     priority = models.CharField(max_length=10, choices=Priority.choices,

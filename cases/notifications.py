@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cases.models import Case, Message, Notification
 from communities.models import Membership
+from portal.validators import single_line
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
@@ -123,7 +124,8 @@ def build_email(row: Notification) -> EmailMultiAlternatives:
     template = f"email/cases/{row.kind}"
     text = render_to_string(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
-    subject = f"[{case.reference}] {SUBJECTS[row.kind]}: {case.subject}"
+    # single_line: a subject must never make the message unsendable (BadHeaderError).
+    subject = single_line(f"[{case.reference}] {SUBJECTS[row.kind]}: {case.subject}")
     email = EmailMultiAlternatives(subject=subject, body=text,
                                    from_email=settings.DEFAULT_FROM_EMAIL, to=[row.recipient],
                                    reply_to=[settings.SUPPORT_EMAIL])

@@ -15,6 +15,7 @@ from cases import notifications
 from cases.models import Case, CaseCounter, Message
 from cases.sla import sla_due
 from communities.models import Membership, Publication
+from portal.validators import CONTROL_CHARACTERS
 
 S = Case.Status
 TRANSITIONS: dict[str, set[str]] = {
@@ -122,6 +123,8 @@ def case_open(*, opener, asset: Asset | int, category: str, subject: str, body: 
         raise CaseError("Choose a category and a priority from the lists.")
     if not subject.strip() or not body.strip():
         raise CaseError("A case needs a subject and a description.")
+    if CONTROL_CHARACTERS.search(subject):
+        raise CaseError("The subject must be a single line (it becomes an email subject).")
     membership = _opening_membership(opener, found)
     now = timezone.now()
     case = Case.objects.create(

@@ -25,6 +25,8 @@ from cases.forms import (
     StatusForm,
 )
 from cases.models import Case
+from portal.ids import ids_from
+from portal.redirects import redirect_next
 
 PAGE_SIZE = 25
 
@@ -213,7 +215,7 @@ def case_queue(request):
 @staff_required
 def case_bulk(request):
     form = BulkForm(request.POST)
-    ids = [int(pk) for pk in request.POST.getlist("cases") if pk.isdigit()]
+    ids = ids_from(request.POST.getlist("cases"))
     if not form.is_valid() or not ids:
         messages.error(request, "Select cases and an action.")
         return _back_to_queue(request)
@@ -231,4 +233,4 @@ def case_bulk(request):
 
 def _back_to_queue(request):
     nxt = request.POST.get("next", "")
-    return redirect(nxt if nxt.startswith("/cases/queue/") else "cases:queue")
+    return redirect_next(request, nxt if nxt.startswith("/cases/queue/") else None, "cases:queue")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from communities import tradinggrid
 from communities.models import Invitation, TradingGridEvent
 from communities.sync import SyncAlreadyRunning, apply_event, sync_directory
+from portal.validators import single_line
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ def send_invitation_email(invitation_pk: int, path: str) -> bool:
     context = {"invitation": invitation, "brand_name": settings.BRAND_NAME,
                "accept_url": settings.SITE_URL + path}
     send_mail(
-        subject=f"{invitation.invited_by} invited you to {invitation.community} on the "
-                f"{settings.BRAND_NAME} Partner Portal",
+        subject=single_line(f"{invitation.invited_by} invited you to {invitation.community} "
+                            f"on the {settings.BRAND_NAME} Partner Portal"),
         message=render_to_string("communities/email/invitation.txt", context),
         from_email=None, recipient_list=[invitation.email],
     )

@@ -6,3 +6,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 application = get_asgi_application()
+
+from portal.checks import refuse_to_start_if_misconfigured  # noqa: E402 (apps loaded)
+
+# A production process with a missing or demo secret stops here, not at the first webhook.
+refuse_to_start_if_misconfigured()

@@ -3,7 +3,7 @@
 import re
 import uuid
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 
 from audit.context import RequestInfo, current_request
 
@@ -44,6 +44,8 @@ class RejectNulBytesMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
-            return HttpResponseBadRequest("Bad request: the address contains a NUL character.",
-                                          content_type="text/plain")
+            message = "Bad request: the address contains a NUL character."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain")
         return self.get_response(request)

@@ -5,10 +5,12 @@ README's configuration table. Bad values stop the process with
 ImproperlyConfigured (see portal/env.py).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.sso_settings import trading_grid_providers
@@ -47,8 +49,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "csp",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "accounts",
     "audit",
@@ -60,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.headers.SecurityHeadersMiddleware",
+    "portal.headers.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.RequestIdMiddleware",
     "portal.middleware.RejectNulBytesMiddleware",
@@ -225,9 +231,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "accounts.authentication.StaffSecondFactor"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -246,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Approved brand media for trading partners: assets, communities, cases.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from this site (drf-spectacular-sidecar), so the CSP needs no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "portal.schema.add_common_error_responses"],
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
@@ -327,6 +339,24 @@ ASSET_AUTO_APPROVE_KINDS = env_list("ASSET_AUTO_APPROVE_KINDS", [])
 ASSET_CONTROLLED_KINDS = env_list(
     "ASSET_CONTROLLED_KINDS", ["packaging", "compliance-label", "regulatory-visual"])
 
+# Content-Security-Policy (django-csp, portal/headers.py): this site, plus the delivery
+# host of CLOUDINARY_URL and any custom media domains (e.g. a CDN CNAME).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF, NONCE],
+    "style-src-attr": [UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "media-src": [SELF],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+}}
+CSP_EXTRA_MEDIA_ORIGINS = env_list("CSP_EXTRA_MEDIA_ORIGINS", [])
+
 # --- Trading Grid -------------------------------------------------------------
 EMULATOR_TRADING_GRID_PORT = env_int("EMULATOR_TRADING_GRID_PORT", 8702, minimum=1)
 TRADING_GRID_URL = env_str(
@@ -336,6 +366,22 @@ TRADING_GRID_URL = env_str(
 TRADING_GRID_WEBHOOK_SECRET = env_str(
     "TRADING_GRID_WEBHOOK_SECRET", "tg-webhook-demo-secret" if DEBUG else None
 )
+
+# --- Personal API tokens (django-rest-knox: SHA-512 digests at rest) ---------
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90, minimum=1)
+API_TOKEN_MAX_TTL_DAYS = env_int("API_TOKEN_MAX_TTL_DAYS", 365, minimum=API_TOKEN_TTL_DAYS)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations would create its unused default table; accounts.ApiToken has its own.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "TOKEN_PREFIX": "pap_",  # lets secret scanners recognise a leaked portal token
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
+# Missing or demo secrets and a per-process cache are errors (portal/checks.py).
+PORTAL_PRODUCTION_CHECKS = not DEBUG
 
 # --- Cases --------------------------------------------------------------------
 CASE_REOPEN_WINDOW_DAYS = env_int("CASE_REOPEN_WINDOW_DAYS", 14, minimum=0)

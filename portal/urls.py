@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import views
 
@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("communities.api_urls")),
     path("", include("cases.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("accounts.api_urls")),
 ]
 
 # Before urlpatterns: admin.site.urls binds the index view when it is read.
@@ -37,12 +38,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its init script as a file: no inline script under the CSP.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", template_name="drf_spectacular/swagger_ui_csp.html"),
+        name="api-docs"),
     path("", include("assets.urls")),
     path("", include("communities.urls")),
     path("", include("cases.urls")),
     path("", include("audit.urls")),
+    path("", include("accounts.urls")),
 ]
+
+handler404 = "portal.errors.not_found"
 
 admin.site.site_header = "Partner Asset Portal administration"
 

@@ -14,6 +14,8 @@ SECURE_SSL_REDIRECT = False
 PORTAL_REQUIRE_STAFF_MFA = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
+# Tests run with DEBUG off but on emulators and a local cache (tests/hardening turn it on).
+PORTAL_PRODUCTION_CHECKS = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Tests run eagerly; the tests that need a real worker start one (tests/workers.py)

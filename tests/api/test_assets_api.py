@@ -1,7 +1,6 @@
 """The assets API: same visibility and filters as the pages, schema-valid responses."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import Event
@@ -87,26 +86,6 @@ def test_creating_a_download_link_is_audited(api, bob, charlie, alice_asset, pre
     assert (refused.status_code, invalid.status_code) == (404, 400)
     assert_matches_schema(invalid)
     assert Event.objects.filter(action="asset.downloaded").count() == 1
-
-
-def test_token_authentication_and_the_token_endpoint(bob, alice_asset):
-    # given
-    session = APIClient()
-    session.force_authenticate(bob)
-    # when
-    created = session.post("/api/v1/me/tokens/")
-    key = created.json()["key"]
-    by_token = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get(ASSETS)
-    state = session.get("/api/v1/me/tokens/")
-    revoked = session.delete("/api/v1/me/tokens/")
-    after = APIClient(HTTP_AUTHORIZATION=f"Token {key}").get(ASSETS)
-    # then
-    for response in (created, by_token, state, revoked):
-        assert_matches_schema(response)
-    assert by_token.status_code == 200 and by_token.json()["count"] == 1
-    assert state.json()["exists"] is True
-    assert not Token.objects.filter(user=bob).exists()
-    assert after.status_code in (401, 403)
 
 
 def test_anonymous_callers_are_refused(alice_asset):

@@ -7,6 +7,7 @@ charlie, doing the same, never sees the asset.
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests import factories as f
 from tests.catalog.fixtures import ensure_default_presets, indexed
@@ -55,7 +56,8 @@ def test_bob_finds_and_downloads_the_web_preset_in_three_clicks(live_server, bro
     _search(page, "Trailblazer")
     assert page.locator("article.asset-card").count() == 2
     page.get_by_label("Germany").check()
-    page.wait_for_function("document.querySelectorAll('article.asset-card').length === 1")
+    # a locator wait, not wait_for_function: the CSP forbids the eval Playwright would use
+    expect(page.locator("article.asset-card")).to_have_count(1)
     assert "market=de" in page.url
     page.get_by_role("link", name="Trailblazer hero DE").click()
     page.wait_for_url(f"**/assets/{published['de'].pk}/")

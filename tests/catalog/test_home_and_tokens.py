@@ -1,10 +1,9 @@
-"""The partner home (new for me, launches, open cases) and the personal API token page."""
+"""The partner home (new for me, launches, open cases); API tokens: tests/accounts."""
 
 from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from assets.models import Asset
 from tests import factories as f
@@ -55,18 +54,3 @@ def test_home_lists_my_open_cases_only(client_for, bob, alice, alice_asset, alpi
     response = client_for(bob).get(reverse("home"))
     # then
     assert [case for case, _url in response.context["open_cases"]] == [mine]
-
-
-def test_a_partner_creates_sees_once_and_revokes_a_token(client_for, bob):
-    client = client_for(bob)
-    # when
-    created = client.post(reverse("assets:tokens"), {"action": "create"})
-    again = client.get(reverse("assets:tokens"))
-    # then
-    key = Token.objects.get(user=bob).key
-    assert key in created.content.decode()
-    assert key not in again.content.decode()
-    # when
-    client.post(reverse("assets:tokens"), {"action": "revoke"})
-    # then
-    assert not Token.objects.filter(user=bob).exists()

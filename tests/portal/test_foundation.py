@@ -89,19 +89,18 @@ def test_responses_carry_a_request_id(client, db):
 
 
 def test_check_deploy_prints_no_warnings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides={
-        "DEBUG": "0", "SECRET_KEY": "k" * 40 + "-Zq9!xT4#pL2@vN8$wR6%yB3^mC7&", "ALLOWED_HOSTS":
-        "portal.example.com", "TRADING_GRID_WEBHOOK_SECRET": "s3cret",
-        "CLOUDINARY_AUTH_TOKEN_KEY": "0123456789abcdef0123456789abcdef"})
+    from tests.hardening.test_config_checks import PRODUCTION
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr and "?:" not in result.stdout + result.stderr
 
 
 def test_check_deploy_warns_when_download_links_would_not_expire():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_overrides={
-        "DEBUG": "0", "SECRET_KEY": "k" * 40 + "-Zq9!xT4#pL2@vN8$wR6%yB3^mC7&", "ALLOWED_HOSTS":
-        "portal.example.com", "TRADING_GRID_WEBHOOK_SECRET": "s3cret",
-        "CLOUDINARY_AUTH_TOKEN_KEY": ""})
+    from tests.hardening.test_config_checks import PRODUCTION
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING",
+                     env_overrides={**PRODUCTION, "CLOUDINARY_AUTH_TOKEN_KEY": ""})
     assert result.returncode != 0
     assert "assets.W001" in result.stdout + result.stderr
     assert "never expire" in result.stdout + result.stderr
