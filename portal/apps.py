@@ -6,5 +6,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self):
-        from portal import checks  # noqa: F401 (registers the production checks)
-        from portal import sso  # noqa: F401 - connects the Trading Grid sign-in receiver
+        from portal import (
+            checks,  # noqa: F401 (registers the production checks)
+            sso,  # noqa: F401 - connects the Trading Grid sign-in receiver
+        )
