@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import oidc_http
+from . import oidc_http, threads
 from .directory import DirectoryError
 from .webhooks import WebhookAttempt
 
@@ -41,6 +41,8 @@ ADMIN_POST = {
     "/_admin/communities/add": "admin_add_community",
     "/_admin/communities/update": "admin_update_community",
     "/_admin/faults": "admin_faults",
+    "/_admin/threads/create": "admin_create_thread",
+    "/_admin/threads/post": "admin_add_post",
     "/_admin/reset": "admin_reset",
 }
 ADMIN_GET = {"/_admin/events": "admin_events", "/_admin/webhooks": "admin_webhooks"}
@@ -122,6 +124,9 @@ class TradingGridHandler(BaseHTTPRequestHandler):
             if fault:
                 return fault.status, {"error": {"code": fault.code, "message": fault.message}}, \
                     fault.headers
+            if threads.serves(path):  # community discussion threads (threads.py)
+                return threads.route(self.emulator, method, path, query, self._body,
+                                     self.headers)
             if method == "GET":
                 for pattern, name in API_ROUTES:
                     match = pattern.match(path)
@@ -205,6 +210,16 @@ class TradingGridHandler(BaseHTTPRequestHandler):
         faults.rate_limit_next(int(body.get("rate_limit_next", 0)),
                                int(body.get("retry_after", 1)))
         return {"fail_rate": faults.fail_rate}
+
+    def admin_create_thread(self, body: dict) -> dict:
+        """POST /_admin/threads/create {community_id, email, title, body, tags?, attachments?}."""
+        community_id, email = self._required(body, "community_id"), self._required(body, "email")
+        return self._call(self.emulator.create_thread, community_id, email, **body)
+
+    def admin_add_post(self, body: dict) -> dict:
+        """POST /_admin/threads/post {thread_id, email, body, attachments?}."""
+        thread_id, email = self._required(body, "thread_id"), self._required(body, "email")
+        return self._call(self.emulator.add_post, thread_id, email, **body)
 
     def admin_reset(self, body: dict) -> dict:
         """POST /_admin/reset {seed: demo|empty}: replace the directory, send no webhooks."""
