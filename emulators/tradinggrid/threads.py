@@ -170,6 +170,7 @@ class WriteFaults:
 
         self.before_rate = 0.0
         self.after_rate = 0.0
+        self.injected = 0
         self._random = random.Random(random_seed)
         self._lock = threading.Lock()
 
@@ -182,11 +183,10 @@ class WriteFaults:
         """'before', 'after' or None for this write."""
         with self._lock:
             roll = self._random.random()
-        if roll < self.before_rate:
-            return "before"
-        if roll < self.before_rate + self.after_rate:
-            return "after"
-        return None
+            fault = ("before" if roll < self.before_rate else
+                     "after" if roll < self.before_rate + self.after_rate else None)
+            self.injected += fault is not None
+        return fault
 
 
 # -- HTTP (called by server.TradingGridHandler for /v1/communities/{id}/threads...) -------
