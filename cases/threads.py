@@ -67,12 +67,16 @@ def _brand() -> str:
     return getattr(settings, "BRAND_NAME", "brand")
 
 
-def asset_urn(asset: Asset, version_number: int | None) -> str:
-    """`cld:<cloud>:<asset_id>[:v<N>]` (N: Cloudinary's version number)."""
+def cloud_name() -> str:
+    """The Cloudinary cloud the catalog mirrors (references to other clouds are not ours)."""
     from assets.cloudinary.config import parse_cloudinary_url
 
-    cloud = parse_cloudinary_url(settings.CLOUDINARY_URL)["cloud_name"]
-    return tradinggrid.AssetReference(cloud, asset.asset_id, version_number).urn
+    return parse_cloudinary_url(settings.CLOUDINARY_URL)["cloud_name"]
+
+
+def asset_urn(asset: Asset, version_number: int | None) -> str:
+    """`cld:<cloud>:<asset_id>[:v<N>]` (N: Cloudinary's version number)."""
+    return tradinggrid.AssetReference(cloud_name(), asset.asset_id, version_number).urn
 
 
 def asset_page_url(asset: Asset) -> str:
@@ -342,7 +346,7 @@ def _member_user(community: Community, member_id: str):
 
 
 def _visible_asset(user, refs: list[tradinggrid.AssetReference]) -> Asset | None:
-    ids = [ref.asset_id for ref in refs]
+    ids = [ref.asset_id for ref in refs if ref.cloud == cloud_name()]
     return Asset.objects.visible_to(user).filter(asset_id__in=ids).order_by("pk").first()
 
 

@@ -23,7 +23,10 @@ def published_asset(f, title="Trailblazer 2 front view", community=EU):
     return asset
 
 
-def reference(asset, cloud="portal-test", version=None):
+def reference(asset, version=None):
+    from cases.threads import cloud_name
+
+    cloud = cloud_name()
     tail = f":v{version}" if version else ""
     return {"type": "asset", "urn": f"cld:{cloud}:{asset.asset_id}{tail}",
             "url": f"http://127.0.0.1:8000/assets/{asset.pk}/"}
