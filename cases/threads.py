@@ -201,7 +201,7 @@ def _send(thread: CaseThread, row: ThreadOutbox) -> tradinggrid.RemotePost:
                                         body=row.payload["body"], tags=[MEDIA_CASE_TAG],
                                         attachments=row.payload["attachments"],
                                         idempotency_key=row.idempotency_key)
-        thread.tg_thread_id, thread.url = remote.id, remote.url
+        thread.tg_thread_id, thread.url = remote.id, _web_url(remote.url)
         thread.save(update_fields=["tg_thread_id", "url"])
         return post
     return tg.add_post(community, thread.tg_thread_id, body=row.payload["body"],
@@ -297,7 +297,8 @@ def _intake(community: Community, remote: tradinggrid.RemoteThread, tg
     if not refs and MEDIA_CASE_TAG not in remote.tags:
         return None, "ignored: not a media case"
     thread = CaseThread.objects.create(
-        community=community, tg_thread_id=remote.id, url=remote.url, title=remote.title[:300],
+        community=community, tg_thread_id=remote.id, url=_web_url(remote.url),
+        title=remote.title[:300],
         origin=CaseThread.Origin.TRADING_GRID, author_member_id=remote.author.id,
         remote_status=remote.status)
     user = _member_user(community, remote.author.id)
@@ -322,6 +323,11 @@ def _intake(community: Community, remote: tradinggrid.RemoteThread, tg
     thread.last_seq = first.seq
     _audit_received(thread, first, "case opened")
     return thread, "case opened"
+
+
+def _web_url(url: str) -> str:
+    """Only http(s) links from Trading Grid reach a page (never javascript: and friends)."""
+    return url[:1000] if url.startswith(("https://", "http://")) else ""
 
 
 def _hold(thread: CaseThread, first, why: str, notice: str) -> tuple[CaseThread, str]:
