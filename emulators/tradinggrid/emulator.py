@@ -82,6 +82,8 @@ class TradingGridEmulator:
         """Load saved state if any, bind, and serve in a background thread."""
         if self.state_path and self.state_path.exists():
             self.directory.load(self.state_path)
+        if self.state_path and self._threads_path.exists():
+            self.threads.load(self._threads_path)
         self._server = TradingGridServer((self.host, self._requested_port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -251,6 +253,7 @@ class TradingGridEmulator:
         return {"thread": thread, "post": post}, created
 
     def _emit_thread(self, event_type: str, thread: dict, post: dict | None) -> dict:
+        self._save()
         event = {
             "id": f"evt_{uuid.uuid4().hex}", "type": event_type, "occurred_at": utc_now_iso(),
             "community": self.directory.get_community(thread["community_id"]),
@@ -269,9 +272,14 @@ class TradingGridEmulator:
         self._save()
         return result
 
+    @property
+    def _threads_path(self) -> Path:
+        return self.state_path.with_name("threads.json")
+
     def _save(self) -> None:
         if self.state_path:
             self.directory.save(self.state_path)
+            self.threads.save(self._threads_path)
 
     def _emit(self, event_type: str, community_id: str, member: dict | None = None) -> dict:
         event = {

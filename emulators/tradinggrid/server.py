@@ -107,6 +107,10 @@ class TradingGridHandler(BaseHTTPRequestHandler):
         if oidc_http.serves(path):  # OpenID Connect: its own client auth, pages, redirects
             oidc_http.serve(self, method, path, url.query)
             return
+        if method == "GET" and threads.serves_page(path):  # a thread's web page
+            status, html = threads.page(self.emulator, path)
+            self._send_html(status, html)
+            return
         if not self._authorised():
             self._error(401, "unauthorized", "missing or invalid client credentials",
                         {"WWW-Authenticate": 'Basic realm="Trading Grid"'})
@@ -267,6 +271,14 @@ class TradingGridHandler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, code: str, message: str, headers: dict | None = None) -> None:
         self._send_json(status, {"error": {"code": code, "message": message}}, headers or {})
+
+    def _send_html(self, status: int, html: str) -> None:
+        body = html.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _send_json(self, status: int, payload: Any, headers: dict) -> None:
         body = json.dumps(payload).encode()

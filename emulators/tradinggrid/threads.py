@@ -95,6 +95,7 @@ class ThreadStore:
                 return self.get_thread(done["thread_id"]), copy.deepcopy(done["post"]), False
             if not isinstance(title, str) or not title.strip():
                 raise DirectoryError(400, "invalid_request", "title is required")
+            _body(body), _attachments(attachments)  # refuse before anything is stored
             tags = [str(t) for t in (tags or [])][:TAGS_MAX]
             now = utc_now_iso()
             thread_id = f"TGT-{next(self._ids):05d}"
@@ -136,6 +137,27 @@ class ThreadStore:
             thread = self._thread(thread_id)
             thread["status"], thread["updated_at"] = "closed", utc_now_iso()
             return copy.deepcopy(thread)
+
+    # -- persistence (--state DIR: DIR/threads.json) -------------------------------------
+
+    def save(self, path: Any) -> None:
+        """Write every thread, post and idempotency key to `path` (JSON)."""
+        import json
+
+        with self._lock:
+            data = {"threads": self._threads, "posts": self._posts, "keys": self._keys}
+            path.write_text(json.dumps(data))
+
+    def load(self, path: Any) -> None:
+        """Read what save() wrote; ids continue after the highest one."""
+        import json
+
+        with self._lock:
+            data = json.loads(path.read_text())
+            self._threads, self._posts, self._keys = data["threads"], data["posts"], data["keys"]
+            numbers = [int(i.split("-")[1]) for i in self._threads] + [
+                int(p["id"].split("-")[1]) for posts in self._posts.values() for p in posts]
+            self._ids = itertools.count(max(numbers, default=0) + 1)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -187,6 +209,40 @@ class WriteFaults:
                      "after" if roll < self.before_rate + self.after_rate else None)
             self.injected += fault is not None
         return fault
+
+
+# -- the community's web page of a thread (what a thread's `url` opens) -------------------
+
+def serves_page(path: str) -> bool:
+    """True for /communities/{id}/threads/{id} (the browser page, no API credentials)."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 4 and parts[0] == "communities" and parts[2] == _COMMUNITY_THREADS
+
+
+def page(emulator: Any, path: str) -> tuple[int, str]:
+    """(status, HTML) of a thread and its posts, as members see it in the community."""
+    from html import escape
+
+    thread_id = path.strip("/").split("/")[3]
+    try:
+        thread = emulator.threads.get_thread(thread_id)
+    except DirectoryError:
+        return 404, "<!doctype html><title>Not found</title><p>No such thread.</p>"
+    items = []
+    for post in emulator.threads.all_posts(thread_id):
+        refs = "".join(f'<li><a href="{escape(a.get("url", "#"))}">{escape(a.get("title") or a.get("urn") or a.get("url", ""))}</a> <code>{escape(a.get("urn", ""))}</code></li>'  # noqa: E501
+                       for a in post["attachments"])
+        items.append(f'<li><p><strong>{escape(post["author"]["name"])}</strong> '
+                     f'({escape(post["author"]["type"])}) · {escape(post["created_at"])}</p>'
+                     f'<pre style="white-space:pre-wrap">{escape(post["body"])}</pre>'
+                     f'{"<ul>" + refs + "</ul>" if refs else ""}</li>')
+    return 200, (f'<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" '
+                 f'content="width=device-width"><title>{escape(thread["title"])}</title>'
+                 f'<body style="font-family:sans-serif;max-width:50rem;margin:auto;padding:1rem">'
+                 f'<p>Trading Grid (emulator) · {escape(thread["community_id"])}</p>'
+                 f'<h1>{escape(thread["title"])}</h1><p>Status: {escape(thread["status"])} · '
+                 f'tags: {escape(", ".join(thread["tags"]) or "none")}</p>'
+                 f'<ol>{"".join(items)}</ol></body></html>')
 
 
 # -- HTTP (called by server.TradingGridHandler for /v1/communities/{id}/threads...) -------
