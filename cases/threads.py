@@ -142,10 +142,11 @@ def render_post(message: Message) -> dict:
     """What a thread gets for a portal message: its text, the asset reference of the corrected
     version or replacement, and asset-page links. Never an internal note or a CDN URL."""
     case = message.case
-    who = "Partner Portal"
+    header = f"{_brand()} Partner Portal ({case.reference}):"
     if message.author_id:
         who = message.author.get_full_name() or message.author.email
-    lines = [f"{who} on the {_brand()} Partner Portal ({case.reference}):", "", message.body]
+        header = f"{who} on the {header}"
+    lines = [header, "", message.body]
     attachments: list[dict] = []
     resolution = (message.kind == Message.Kind.SYSTEM and case.resolution_kind
                   and message.body.startswith("Resolved:"))
