@@ -259,7 +259,10 @@ def on_thread_event(sender, *, row, **kwargs) -> str:
             tg_thread_id=thread.id).exists() and row.type == "thread.created":
         return "ignored: a thread the portal opened"  # it links itself when delivered
     try:
-        return thread_pull(thread.community_id, thread.id)
+        outcome = thread_pull(thread.community_id, thread.id)
+        if row.type == "post.updated" and _post is not None:
+            outcome = post_edited(_post) or outcome
+        return outcome
     except tradinggrid.TradingGridError as exc:
         logger.warning("thread %s not pulled (%s); sync_threads will", thread.id, exc)
         return f"deferred: {exc}"
@@ -384,6 +387,28 @@ def _apply_post(thread: CaseThread, post: tradinggrid.RemotePost) -> None:
     ThreadPost.objects.create(direction=ThreadPost.Direction.INBOUND, message=message,
                               note=note, **base)
     _audit_received(thread, post, note or "message added")
+
+
+@transaction.atomic
+def post_edited(post: tradinggrid.RemotePost) -> str:
+    """A mirrored post was edited in Trading Grid: the case gets the new text as a system
+    message (once per edit); the original message stays, as the audit trail needs."""
+    mirrored = (ThreadPost.objects.select_related("thread__case", "message")
+                .filter(tg_post_id=post.id, direction=ThreadPost.Direction.INBOUND,
+                        message__isnull=False).first())
+    if mirrored is None or mirrored.thread.case is None:
+        return ""
+    stamp = post.updated_at.isoformat() if post.updated_at else post.body[:20]
+    key = f"tg-edit:{post.id}:{stamp}"[:100]
+    case = mirrored.thread.case
+    if case.messages.filter(event_key=key).exists():
+        return "edit already applied"
+    with _applying_inbound():
+        Message.objects.create(case=case, kind=Message.Kind.SYSTEM, event_key=key,
+                               body=f"{post.author.name or 'The partner'} edited their post in "
+                                    f"Trading Grid. It now reads:\n\n{post.body}")
+    _audit_received(mirrored.thread, post, "post edited")
+    return "post edit applied"
 
 
 def _remote_status(thread: CaseThread, status: str) -> None:

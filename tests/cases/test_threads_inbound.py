@@ -153,3 +153,23 @@ def test_a_reference_to_another_cloud_is_not_the_catalog_asset(tg):
     # when / then
     assert threads.thread_pull(EU, thread_id).startswith("held: The referenced asset")
     assert not Case.objects.exists()
+
+
+def test_an_edited_post_adds_its_new_text_to_the_case_once(tg, client, settings,
+                                                           django_capture_on_commit_callbacks):
+    # given: a case from a thread
+    asset = published_asset(f)
+    opened = tg.create_thread(EU, BOB, title="Crop", body="Cropped at the top.",
+                              attachments=[reference(asset)])
+    threads.thread_pull(EU, opened["thread"]["id"])
+    # when: bob edits his post; the signed post.updated event arrives (twice)
+    tg.update_post(opened["thread"]["id"], opened["post"]["id"], body="Cropped at the bottom.")
+    event = tg.events[-1]
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            _post_hook(client, event, settings.TRADING_GRID_WEBHOOK_SECRET)
+    # then
+    case = Case.objects.get()
+    edits = case.messages.filter(body__contains="edited their post in Trading Grid")
+    assert edits.count() == 1 and "Cropped at the bottom." in edits.get().body
+    assert not ThreadOutbox.objects.exists()  # an inbound change is never posted back
