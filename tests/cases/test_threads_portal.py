@@ -85,3 +85,21 @@ def test_the_staff_page_says_where_each_message_came_from_and_the_partner_page_l
     # then
     assert "Open the thread in Trading Grid" in partner_page
     assert "from Trading Grid" not in partner_page
+
+
+def test_sync_threads_repairs_a_thread_and_a_post_whose_webhooks_were_lost(tg, capsys):
+    # given: no webhook reached the portal (the emulator has no webhook URL)
+    from django.core.management import call_command
+
+    asset = published_asset(f)
+    thread_id = tg.create_thread(EU, BOB, title="Crop", body="Cropped.",
+                                 attachments=[reference(asset)])["thread"]["id"]
+    # when
+    call_command("sync_threads")
+    tg.add_post(thread_id, BOB, body="Any news?")
+    call_command("sync_threads", "--community", EU)
+    call_command("sync_threads")  # nothing new: changes nothing
+    # then
+    case = Case.objects.get()
+    assert [m.body for m in case.messages.filter(kind="reply")] == ["Cropped.", "Any news?"]
+    assert "threads: 1" in capsys.readouterr().out
