@@ -28,6 +28,8 @@ CASE_ASSIGNED = "case.assigned"
 CASE_RESOLVED = "case.resolved"
 SYNC_COMPLETED = "sync.completed"
 USER_SSO_LOGIN = "user.sso_login"
+CASE_THREAD_RECEIVED = "case.thread_received"
+CASE_THREAD_POSTED = "case.thread_posted"
 
 ACTIONS: dict[str, str] = {
     ASSET_SYNCED: "An asset was created or changed in the catalog from Cloudinary.",
@@ -54,6 +56,10 @@ ACTIONS: dict[str, str] = {
     SYNC_COMPLETED: "A Cloudinary or Trading Grid sync run finished (payload: counts).",
     USER_SSO_LOGIN: "A partner signed in with Trading Grid (payload: member id, communities "
                     "granted and revoked by the sign-in).",
+    CASE_THREAD_RECEIVED: "A Trading Grid community thread event reached a case (payload: "
+                          "thread, post, outcome).",
+    CASE_THREAD_POSTED: "The portal posted to a case's Trading Grid thread (payload: thread, "
+                        "post, idempotency key).",
 }
 
 # What "this partner received this asset" means on the received report.

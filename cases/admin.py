@@ -38,3 +38,4 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 admin.site.register(CaseCounter)
+from cases import thread_admin  # noqa: E402,F401  (Trading Grid threads: #16)

@@ -72,4 +72,7 @@ def seed(stdout) -> None:
     support = User.objects.filter(email=SUPPORT).first()
     for spec in DEMO_CASES:
         _seed_one(spec, support, stdout)
+    from cases import demo_threads
+
+    demo_threads.seed(stdout, support)  # a community thread that became a case (#16)
     stdout.write(f"Cases: {Case.objects.count()} in total\n")

@@ -210,3 +210,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.key})"
+
+
+from cases.thread_models import (  # noqa: E402,F401  (Trading Grid threads: #16)
+    CaseThread,
+    CommunityThreadSetting,
+    ThreadOutbox,
+    ThreadPost,
+)

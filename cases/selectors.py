@@ -24,7 +24,7 @@ def case_for(user, ref: str) -> Case | None:
 
 def thread_for(user, case: Case):
     """The messages of `case` that `user` may read (partners never get internal notes)."""
-    return (case.messages.visible_to(user).select_related("author")
+    return (case.messages.visible_to(user).select_related("author", "tg_post")
             .prefetch_related(Prefetch("referenced_assets", queryset=Asset.objects.only(
                 "pk", "title", "public_id"))))
 

@@ -45,3 +45,34 @@ def note_new_version(self, asset_id: int, version_id: int) -> int:
     if version is None:
         return 0
     return len(case_note_new_version(asset=version.asset, version=version))
+
+
+@shared_task(name="cases.tasks.deliver_thread_posts", bind=True, acks_late=True,
+             max_retries=None)
+def deliver_thread_posts(self, thread_id: int) -> int:
+    """Post a case thread's outbox rows to Trading Grid, in order, each exactly once.
+
+    A failure counts the attempt and retries with backoff; the idempotency key of each row
+    makes a retry after a lost answer (or a worker killed mid-post) return the first post.
+    """
+    from cases import threads
+    from communities.tradinggrid import TradingGridAuthError, TradingGridError
+
+    try:
+        return threads.deliver_pending(thread_id)
+    except TradingGridAuthError:
+        threads.record_failure(thread_id, TradingGridAuthError("credentials refused"))
+        raise  # not retried: an operator must fix the credentials; the sweep resumes
+    except TradingGridError as exc:
+        delay = threads.record_failure(thread_id, exc)
+        if self.request.called_directly or getattr(self.request, "is_eager", False):
+            return 0  # eager (no broker): the periodic sync_threads retries
+        raise self.retry(exc=exc, countdown=delay)
+
+
+@shared_task(name="cases.tasks.sync_threads")
+def sync_threads() -> dict:
+    """Periodic: pull Trading Grid threads webhooks missed and send outbox posts still due."""
+    from cases import threads
+
+    return threads.sync_threads()

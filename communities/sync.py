@@ -304,6 +304,10 @@ def store_event(event: tradinggrid.TradingGridEvent, payload: dict) -> tuple[Tra
 
 def apply_event(row: TradingGridEvent) -> str:
     """Apply a stored event to the mirror; returns what happened (for the task's log)."""
+    if row.type in tradinggrid.THREAD_EVENT_TYPES:  # discussion threads: cases/threads.py
+        from communities.thread_events import dispatch
+
+        return dispatch(row)
     event = _parse(row.payload)
     if event.community is None:
         return "ignored: no community"

@@ -432,3 +432,198 @@ def verify_webhook(
         raise StaleWebhook(f"webhook timestamp is {abs(age):.0f}s {direction}; "
                            f"the limit is {tolerance}s")
     return _parse_event(body, _header(headers, "X-TG-Event-Id"))
+
+
+# -- Community discussion threads (docs/trading-grid.md, "Threads and posts") --------------
+
+ASSET_URN_PREFIX = "cld"
+
+
+@dataclass(frozen=True)
+class AssetReference:
+    """`cld:<cloud>:<asset_id>[:v<N>]`: a Cloudinary asset (and version) named in a post."""
+
+    cloud: str
+    asset_id: str
+    version: int | None = None
+
+    @classmethod
+    def parse(cls, urn: str) -> AssetReference | None:
+        """The reference in `urn`, or None when it is not one."""
+        parts = (urn or "").strip().split(":")
+        if len(parts) not in (3, 4) or parts[0] != ASSET_URN_PREFIX or not all(parts[1:3]):
+            return None
+        version = None
+        if len(parts) == 4:
+            if not (parts[3].startswith("v") and parts[3][1:].isdigit()):
+                return None
+            version = int(parts[3][1:])
+        return cls(parts[1], parts[2], version)
+
+    @property
+    def urn(self) -> str:
+        """The URN text."""
+        tail = f":v{self.version}" if self.version is not None else ""
+        return f"{ASSET_URN_PREFIX}:{self.cloud}:{self.asset_id}{tail}"
+
+
+@dataclass(frozen=True)
+class RemoteAuthor:
+    """Who wrote a thread or post: a `member` (id = member id) or an `integration` (client id)."""
+
+    type: str
+    id: str
+    name: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> RemoteAuthor:
+        """Build from the contract's JSON object."""
+        data = data or {}
+        return cls(data.get("type", "member"), data.get("id", ""), data.get("name", ""))
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """One post of a thread; `seq` numbers posts 1, 2, 3... within the thread."""
+
+    id: str
+    thread_id: str
+    seq: int
+    author: RemoteAuthor
+    body: str
+    attachments: tuple[dict, ...]
+    idempotency_key: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RemotePost:
+        """Build from the contract's JSON object."""
+        return cls(
+            id=data["id"], thread_id=data["thread_id"], seq=int(data["seq"]),
+            author=RemoteAuthor.from_json(data.get("author")), body=data.get("body") or "",
+            attachments=tuple(a for a in data.get("attachments") or () if isinstance(a, dict)),
+            idempotency_key=data.get("idempotency_key"),
+            created_at=_datetime(data.get("created_at")),
+            updated_at=_datetime(data.get("updated_at")),
+        )
+
+    @property
+    def asset_references(self) -> list[AssetReference]:
+        """The asset references among the attachments (malformed ones are skipped)."""
+        found = (AssetReference.parse(a.get("urn", "")) for a in self.attachments
+                 if a.get("type") == "asset")
+        return [ref for ref in found if ref]
+
+
+@dataclass(frozen=True)
+class RemoteThread:
+    """A discussion thread of a community."""
+
+    id: str
+    community_id: str
+    title: str
+    tags: tuple[str, ...]
+    status: str
+    author: RemoteAuthor
+    post_count: int
+    url: str
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RemoteThread:
+        """Build from the contract's JSON object."""
+        return cls(
+            id=data["id"], community_id=data["community_id"], title=data.get("title") or "",
+            tags=tuple(data.get("tags") or ()), status=data.get("status", "open"),
+            author=RemoteAuthor.from_json(data.get("author")),
+            post_count=int(data.get("post_count") or 0), url=data.get("url") or "",
+            created_at=_datetime(data.get("created_at")),
+            updated_at=_datetime(data.get("updated_at")),
+        )
+
+
+class ThreadClient(TradingGridClient):
+    """Threads and posts: paged reads, and writes that carry an Idempotency-Key.
+
+    A write is retried like a read (5xx, 429, network errors): the key makes the retry
+    return the first result instead of posting twice, even when only the answer was lost.
+    """
+
+    def get_thread(self, community_id: str, thread_id: str) -> RemoteThread:
+        """One thread; TradingGridNotFound when it does not exist."""
+        return RemoteThread.from_json(self._get(self._thread_path(community_id, thread_id)))
+
+    def iter_threads(self, community_id: str, page_size: int = DEFAULT_PAGE_SIZE
+                     ) -> Iterator[RemoteThread]:
+        """Every thread of a community, oldest first, a page at a time."""
+        path = f"/communities/{_segment(community_id)}/threads"
+        for item in self._iter_pages(path, page_size):
+            yield RemoteThread.from_json(item)
+
+    def iter_posts(self, community_id: str, thread_id: str, *, after_seq: int = 0,
+                   page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[RemotePost]:
+        """The thread's posts with seq > after_seq, in order."""
+        path = self._thread_path(community_id, thread_id) + "/posts"
+        start = after_seq + 1
+        while True:
+            page = self._get(path, {"startIndex": start, "count": page_size})
+            resources = page.get("Resources") or []
+            for item in resources:
+                yield RemotePost.from_json(item)
+            start += len(resources)
+            if not resources or start > int(page.get("totalResults", 0)):
+                return
+
+    def create_thread(self, community_id: str, *, title: str, body: str,
+                      idempotency_key: str, tags: list[str] | None = None,
+                      attachments: list[dict] | None = None
+                      ) -> tuple[RemoteThread, RemotePost]:
+        """Open a thread (its first post is `body`)."""
+        data = self._post(f"/communities/{_segment(community_id)}/threads",
+                          {"title": title, "body": body, "tags": tags or [],
+                           "attachments": attachments or []}, idempotency_key)
+        return RemoteThread.from_json(data["thread"]), RemotePost.from_json(data["post"])
+
+    def add_post(self, community_id: str, thread_id: str, *, body: str, idempotency_key: str,
+                 attachments: list[dict] | None = None) -> RemotePost:
+        """Add a post to a thread; the same key never posts twice."""
+        data = self._post(self._thread_path(community_id, thread_id) + "/posts",
+                          {"body": body, "attachments": attachments or []}, idempotency_key)
+        return RemotePost.from_json(data["post"])
+
+    @staticmethod
+    def _thread_path(community_id: str, thread_id: str) -> str:
+        return f"/communities/{_segment(community_id)}/threads/{_segment(thread_id)}"
+
+    def _post(self, path: str, payload: dict, idempotency_key: str) -> dict:
+        url = self.config.base_url + path
+        headers = {"Idempotency-Key": idempotency_key}
+        for attempt in itertools.count():  # ends: _retry_delay raises after max_retries
+            try:
+                response = self.session.post(url, json=payload, headers=headers,
+                                             timeout=self.timeout)
+                failure = f"HTTP {response.status_code}"
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                response, failure = None, type(exc).__name__
+            if response is not None and not _retryable(response):
+                return _decode(response, path)
+            delay = self._retry_delay(response, attempt, failure, path)
+            logger.warning("Trading Grid POST %s failed (%s); retry in %.2fs", path, failure,
+                           delay)
+            self._sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def thread_event_parts(payload: Mapping[str, Any]) -> tuple[RemoteThread | None,
+                                                             RemotePost | None]:
+    """The thread and post objects of a verified `thread.*` / `post.*` event body."""
+    thread = payload.get("thread")
+    post = payload.get("post")
+    return (RemoteThread.from_json(thread) if isinstance(thread, dict) else None,
+            RemotePost.from_json(post) if isinstance(post, dict) else None)
+
+
+THREAD_EVENT_TYPES = frozenset({"thread.created", "post.created", "post.updated",
+                                "thread.closed"})

@@ -294,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
                                 "schedule": 300.0},
     # Releases, revocations and master restrictions not yet confirmed by Cloudinary.
     "delivery-sweep": {"task": "assets.tasks.sweep_delivery", "schedule": 60.0},
+    # Trading Grid case threads: pull what webhooks missed, send outbox posts still due.
+    "case-thread-sync": {"task": "cases.tasks.sync_threads", "schedule": 600.0},
 }
 
 # --- Cloudinary ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from .faults import FaultInjector
 from .oidc import DEFAULT_PASSWORD, OidcProvider
 from .seed import build_directory
 from .server import TradingGridServer
+from .threads import ThreadStore, WriteFaults
 from .webhooks import WebhookAttempt, WebhookSender
 
 DEFAULT_CLIENT_ID = "portal-demo"
@@ -68,6 +69,9 @@ class TradingGridEmulator:
         )
         # OpenID Connect sign-in for directory people; the API client is its OIDC client.
         self.oidc = OidcProvider(self, password=sso_password, redirect_uris=sso_redirect_uris)
+        # Community discussion threads (docs/trading-grid.md, "Threads and posts").
+        self.threads = ThreadStore()
+        self.write_faults = WriteFaults(random_seed)
         self._server: TradingGridServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -78,11 +82,14 @@ class TradingGridEmulator:
         """Load saved state if any, bind, and serve in a background thread."""
         if self.state_path and self.state_path.exists():
             self.directory.load(self.state_path)
+        if self.state_path and self._threads_path.exists():
+            self.threads.load(self._threads_path)
         self._server = TradingGridServer((self.host, self._requested_port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
             name="tg-emulator", daemon=True,
         )
+        self.threads.base_url = self.root_url
         self._thread.start()
         if self._sender:
             self._sender.start()
@@ -177,6 +184,87 @@ class TradingGridEmulator:
         self.directory.restore(fresh.snapshot())
         self._save()
 
+    # -- threads: a member writes in the community (hooks), or the portal does (API) ----
+
+    def member_author(self, community_id: str, email: str) -> dict:
+        """The `author` object of a directory person (any email; unknown ones get an id)."""
+        try:
+            member = self.directory.get_member(community_id, email)
+        except Exception:  # not in this community: still a Trading Grid person
+            from .directory import member_id_for
+
+            return {"type": "member", "id": member_id_for(email), "name": email}
+        name = f"{member['givenName']} {member['familyName']}".strip()
+        return {"type": "member", "id": member["id"], "name": name or member["email"]}
+
+    def create_thread(self, community_id: str, email: str, *, title: str, body: str,
+                      tags: Any = (), attachments: Any = None) -> dict:
+        """A member opens a thread in a community; emits thread.created."""
+        self.directory.get_community(community_id)
+        thread, post, _ = self.threads.create_thread(
+            community_id, author=self.member_author(community_id, email), title=title,
+            body=body, tags=tags, attachments=attachments)
+        self._emit_thread("thread.created", thread, post)
+        return {"thread": thread, "post": post}
+
+    def add_post(self, thread_id: str, email: str, *, body: str,
+                 attachments: Any = None) -> dict:
+        """A member posts in a thread; emits post.created."""
+        community_id = self.threads.get_thread(thread_id)["community_id"]
+        thread, post, _ = self.threads.add_post(
+            thread_id, author=self.member_author(community_id, email), body=body,
+            attachments=attachments)
+        self._emit_thread("post.created", thread, post)
+        return {"thread": thread, "post": post}
+
+    def update_post(self, thread_id: str, post_id: str, *, body: str) -> dict:
+        """A post's author edits it; emits post.updated."""
+        thread, post = self.threads.update_post(thread_id, post_id, body)
+        self._emit_thread("post.updated", thread, post)
+        return {"thread": thread, "post": post}
+
+    def close_thread(self, thread_id: str) -> dict:
+        """A moderator closes a thread; emits thread.closed."""
+        thread = self.threads.close_thread(thread_id)
+        self._emit_thread("thread.closed", thread, None)
+        return {"thread": thread}
+
+    def _integration_author(self) -> dict:
+        return {"type": "integration", "id": self.client_id, "name": "Partner Portal"}
+
+    def portal_create_thread(self, community_id: str, *, idempotency_key: str,
+                             **fields: Any) -> tuple[dict, bool]:
+        """POST /v1/communities/{id}/threads by the API client; emits thread.created once."""
+        thread, post, created = self.threads.create_thread(
+            community_id, author=self._integration_author(), idempotency_key=idempotency_key,
+            **fields)
+        if created:
+            self._emit_thread("thread.created", thread, post)
+        return {"thread": thread, "post": post}, created
+
+    def portal_add_post(self, thread_id: str, *, idempotency_key: str,
+                        **fields: Any) -> tuple[dict, bool]:
+        """POST /v1/.../threads/{id}/posts by the API client; emits post.created once."""
+        thread, post, created = self.threads.add_post(
+            thread_id, author=self._integration_author(), idempotency_key=idempotency_key,
+            **fields)
+        if created:
+            self._emit_thread("post.created", thread, post)
+        return {"thread": thread, "post": post}, created
+
+    def _emit_thread(self, event_type: str, thread: dict, post: dict | None) -> dict:
+        self._save()
+        event = {
+            "id": f"evt_{uuid.uuid4().hex}", "type": event_type, "occurred_at": utc_now_iso(),
+            "community": self.directory.get_community(thread["community_id"]),
+            "member": None, "thread": thread, "post": post,
+        }
+        with self._lock:
+            self.events.append(event)
+        if self._sender:
+            self._sender.send(event)
+        return event
+
     # -- internals -----------------------------------------------------------------------
 
     def _change(self, operation: Any, *args: Any, **kwargs: Any) -> dict:
@@ -184,9 +272,14 @@ class TradingGridEmulator:
         self._save()
         return result
 
+    @property
+    def _threads_path(self) -> Path:
+        return self.state_path.with_name("threads.json")
+
     def _save(self) -> None:
         if self.state_path:
             self.directory.save(self.state_path)
+            self.threads.save(self._threads_path)
 
     def _emit(self, event_type: str, community_id: str, member: dict | None = None) -> dict:
         event = {

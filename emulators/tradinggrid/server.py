@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import oidc_http
+from . import oidc_http, threads
 from .directory import DirectoryError
 from .webhooks import WebhookAttempt
 
@@ -41,6 +41,8 @@ ADMIN_POST = {
     "/_admin/communities/add": "admin_add_community",
     "/_admin/communities/update": "admin_update_community",
     "/_admin/faults": "admin_faults",
+    "/_admin/threads/create": "admin_create_thread",
+    "/_admin/threads/post": "admin_add_post",
     "/_admin/reset": "admin_reset",
 }
 ADMIN_GET = {"/_admin/events": "admin_events", "/_admin/webhooks": "admin_webhooks"}
@@ -105,6 +107,10 @@ class TradingGridHandler(BaseHTTPRequestHandler):
         if oidc_http.serves(path):  # OpenID Connect: its own client auth, pages, redirects
             oidc_http.serve(self, method, path, url.query)
             return
+        if method == "GET" and threads.serves_page(path):  # a thread's web page
+            status, html = threads.page(self.emulator, path)
+            self._send_html(status, html)
+            return
         if not self._authorised():
             self._error(401, "unauthorized", "missing or invalid client credentials",
                         {"WWW-Authenticate": 'Basic realm="Trading Grid"'})
@@ -122,6 +128,9 @@ class TradingGridHandler(BaseHTTPRequestHandler):
             if fault:
                 return fault.status, {"error": {"code": fault.code, "message": fault.message}}, \
                     fault.headers
+            if threads.serves(path):  # community discussion threads (threads.py)
+                return threads.route(self.emulator, method, path, query, self._body,
+                                     self.headers)
             if method == "GET":
                 for pattern, name in API_ROUTES:
                     match = pattern.match(path)
@@ -206,6 +215,16 @@ class TradingGridHandler(BaseHTTPRequestHandler):
                                int(body.get("retry_after", 1)))
         return {"fail_rate": faults.fail_rate}
 
+    def admin_create_thread(self, body: dict) -> dict:
+        """POST /_admin/threads/create {community_id, email, title, body, tags?, attachments?}."""
+        community_id, email = self._required(body, "community_id"), self._required(body, "email")
+        return self._call(self.emulator.create_thread, community_id, email, **body)
+
+    def admin_add_post(self, body: dict) -> dict:
+        """POST /_admin/threads/post {thread_id, email, body, attachments?}."""
+        thread_id, email = self._required(body, "thread_id"), self._required(body, "email")
+        return self._call(self.emulator.add_post, thread_id, email, **body)
+
     def admin_reset(self, body: dict) -> dict:
         """POST /_admin/reset {seed: demo|empty}: replace the directory, send no webhooks."""
         self._call(self.emulator.reset, body.get("seed", "demo"))
@@ -252,6 +271,14 @@ class TradingGridHandler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, code: str, message: str, headers: dict | None = None) -> None:
         self._send_json(status, {"error": {"code": code, "message": message}}, headers or {})
+
+    def _send_html(self, status: int, html: str) -> None:
+        body = html.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _send_json(self, status: int, payload: Any, headers: dict) -> None:
         body = json.dumps(payload).encode()

@@ -360,3 +360,63 @@ def test_the_command_line_serves_the_demo_directory():
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+# -- community threads (#16) ------------------------------------------------------------
+
+
+def _thread_api(emu):
+    import requests
+
+    session = requests.Session()
+    session.auth = (emu.client_id, emu.client_secret)
+    return session, emu.url + "/communities/COMM-EU-RETAIL/threads"
+
+
+def test_a_thread_write_with_the_same_idempotency_key_posts_once():
+    from emulators.tradinggrid import TradingGridEmulator
+
+    with TradingGridEmulator(seed="demo") as emu:
+        session, base = _thread_api(emu)
+        made = session.post(base, json={"title": "Crop", "body": "Top cut off"},
+                            headers={"Idempotency-Key": "k-thread"})
+        again = session.post(base, json={"title": "Crop", "body": "Top cut off"},
+                             headers={"Idempotency-Key": "k-thread"})
+        assert (made.status_code, again.status_code) == (201, 200)
+        assert made.json()["thread"]["id"] == again.json()["thread"]["id"]
+        assert session.get(base).json()["totalResults"] == 1
+        assert [e["type"] for e in emu.events] == ["thread.created"]
+
+
+def test_thread_writes_without_a_key_or_with_bad_attachments_are_refused():
+    from emulators.tradinggrid import TradingGridEmulator
+
+    with TradingGridEmulator(seed="demo") as emu:
+        session, base = _thread_api(emu)
+        no_key = session.post(base, json={"title": "x", "body": "y"})
+        bad = session.post(base, headers={"Idempotency-Key": "k"},
+                           json={"title": "x", "body": "y",
+                                 "attachments": [{"type": "asset", "urn": "http://cdn/x.jpg"}]})
+        assert (no_key.status_code, bad.status_code) == (400, 400)
+        assert bad.json()["error"]["code"] == "invalid_request"
+        assert session.get(base).json()["totalResults"] == 0
+
+
+def test_posts_page_in_seq_order_and_a_lost_reply_keeps_the_write():
+    from emulators.tradinggrid import TradingGridEmulator
+
+    with TradingGridEmulator(seed="demo") as emu:
+        thread = emu.create_thread("COMM-EU-RETAIL", "bob@alpine-outfitters.example",
+                                   title="t", body="first")["thread"]
+        session, base = _thread_api(emu)
+        emu.write_faults.set(1.0, lost_reply_share=1.0)  # every write stored, answer lost
+        lost = session.post(f"{base}/{thread['id']}/posts", json={"body": "second"},
+                            headers={"Idempotency-Key": "k2"})
+        emu.write_faults.set(0.0)
+        retried = session.post(f"{base}/{thread['id']}/posts", json={"body": "second"},
+                               headers={"Idempotency-Key": "k2"})
+        page = session.get(f"{base}/{thread['id']}/posts", params={"startIndex": 2,
+                                                                   "count": 5}).json()
+        assert (lost.status_code, retried.status_code) == (503, 200)
+        assert [p["seq"] for p in page["Resources"]] == [2]
+        assert page["totalResults"] == 2

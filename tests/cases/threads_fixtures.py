@@ -1,0 +1,32 @@
+"""Shared helpers of the Trading Grid thread tests."""
+
+import time
+
+from communities.models import Community
+
+BOB = "bob@alpine-outfitters.example"
+EU = "COMM-EU-RETAIL"
+
+
+def wait_for(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def published_asset(f, title="Trailblazer 2 front view", community=EU):
+    asset = f.AssetFactory(title=title)
+    f.PublicationFactory(community=Community.objects.get(tg_id=community), asset=asset)
+    return asset
+
+
+def reference(asset, version=None):
+    from cases.threads import cloud_name
+
+    cloud = cloud_name()
+    tail = f":v{version}" if version else ""
+    return {"type": "asset", "urn": f"cld:{cloud}:{asset.asset_id}{tail}",
+            "url": f"http://127.0.0.1:8000/assets/{asset.pk}/"}
