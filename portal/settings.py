@@ -347,3 +347,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Notification centre and currency of controlled artwork (#12) -------------
+INSTALLED_APPS += ["notifications", "compliance"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context.unread")
+# Days a partner organisation has to confirm it works from a new controlled version.
+COMPLIANCE_ACK_DAYS = env_int("COMPLIANCE_ACK_DAYS", 14, minimum=1)
+CELERY_BEAT_SCHEDULE["acknowledgement-reminders"] = {
+    "task": "compliance.tasks.notify_acknowledgement_reminders",
+    "schedule": crontab(hour=7, minute=0)}

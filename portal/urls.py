@@ -11,6 +11,8 @@ api_v1 = [
     path("", include("communities.api_urls")),
     path("", include("cases.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("notifications.api_urls")),
+    path("", include("compliance.api_urls")),
 ]
 
 # Before urlpatterns: admin.site.urls binds the index view when it is read.
@@ -42,6 +44,8 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("cases.urls")),
     path("", include("audit.urls")),
+    path("", include("notifications.urls")),
+    path("", include("compliance.urls")),
 ]
 
 admin.site.site_header = "Partner Asset Portal administration"
