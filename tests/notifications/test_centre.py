@@ -3,8 +3,8 @@
 import pytest
 
 from notifications import services
-from tests.api.openapi import assert_matches_schema
 from notifications.models import Notice
+from tests.api.openapi import assert_matches_schema
 
 
 def _notice(user, key="k1", title="New version of Box front", **fields):
