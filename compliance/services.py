@@ -173,3 +173,66 @@ def remind(at=None) -> int:
             url=reverse("assets:detail", args=[ack.asset_id]))
         Acknowledgement.objects.filter(pk=ack.pk).update(last_reminded_at=at)
     return sent
+
+
+def blocks_when_overdue(asset: Asset) -> bool:
+    """Whether superseded versions stop downloading once an organisation is overdue."""
+    slug = (asset.kind.slug if asset.kind_id else "").replace("_", "-")
+    return slug in {k.replace("_", "-") for k in settings.COMPLIANCE_BLOCK_KINDS}
+
+
+def _block_superseded(asset: Asset) -> int:
+    """Revoke every link handed out for the asset's superseded versions (CDN 404 after the
+    rename); the portal's own download URL already serves only the current version."""
+    from assets.releases import schedule_revocation
+
+    versions = list(AssetVersion.objects.filter(asset=asset).exclude(pk=asset.approved_version_id)
+                    .exclude(delivery_public_id="").filter(revoke_to="").select_related("asset"))
+    schedule_revocation(versions)
+    return len(versions)
+
+
+def _open_case(ack: Acknowledgement):
+    """One case for the overdue organisation, opened in the name of its partner admin (or a
+    member who can see the asset) and saying it was opened by the portal."""
+    from cases.models import Case
+    from cases.services import CaseError, case_open
+
+    members = (Membership.objects.current().filter(partner_id=ack.partner_id)
+               .order_by("-role", "pk").select_related("user"))
+    for membership in members:
+        if not Asset.objects.visible_to(membership.user).filter(pk=ack.asset_id).exists():
+            continue
+        try:
+            return case_open(
+                opener=membership.user, asset=ack.asset, category=Case.Category.OTHER,
+                subject=f"Overdue: confirm {ack.asset.title} {ack.version.label}"[:200],
+                body=(f"Opened automatically by the portal: {ack.partner.name} has not "
+                      f"confirmed it works from {ack.version.label} (due "
+                      f"{timezone.localtime(ack.due_at):%-d %b %Y}). Downloads of superseded "
+                      "versions are stopped until it does."))
+        except CaseError:
+            continue
+    return None
+
+
+@transaction.atomic
+def escalate(at=None) -> int:
+    """Overdue requests of blocking kinds: stop superseded downloads, open one case each."""
+    at = at or timezone.now()
+    overdue = (Acknowledgement.objects.overdue(at).select_for_update(of=("self",))
+               .filter(escalated_case__isnull=True)
+               .select_related("asset__kind", "version", "partner"))
+    escalated = 0
+    blocked: set[int] = set()
+    for ack in overdue:
+        if not blocks_when_overdue(ack.asset):
+            continue
+        if ack.asset_id not in blocked:
+            _block_superseded(ack.asset)
+            blocked.add(ack.asset_id)
+        case = _open_case(ack)
+        if case is not None:
+            Acknowledgement.objects.filter(pk=ack.pk).update(escalated_case=case)
+            escalated += 1
+    return escalated

@@ -21,4 +21,6 @@ def notify_acknowledgement_reminders() -> int:
     """Daily: remind organisations of acknowledgements still due."""
     from compliance import services
 
-    return services.remind()
+    sent = services.remind()
+    services.escalate()
+    return sent

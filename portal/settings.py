@@ -353,6 +353,8 @@ INSTALLED_APPS += ["notifications", "compliance"]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context.unread")
 # Days a partner organisation has to confirm it works from a new controlled version.
 COMPLIANCE_ACK_DAYS = env_int("COMPLIANCE_ACK_DAYS", 14, minimum=1)
+# Kinds whose superseded versions stop downloading (and get a case) once overdue.
+COMPLIANCE_BLOCK_KINDS = env_list("COMPLIANCE_BLOCK_KINDS", [])
 CELERY_BEAT_SCHEDULE["acknowledgement-reminders"] = {
     "task": "compliance.tasks.notify_acknowledgement_reminders",
     "schedule": crontab(hour=7, minute=0)}
