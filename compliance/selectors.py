@@ -51,3 +51,38 @@ def currency(asset: Asset, partner_ids=None) -> list[dict]:
                      "acknowledgement": ack.state if ack else None,
                      "overdue": bool(ack and ack.overdue), "status": status})
     return rows
+
+
+BUCKETS = [("on_current", "On the current version"), ("superseded", "Hold a superseded one"),
+           ("due", "Acknowledgement due"), ("overdue", "Overdue"),
+           ("acknowledged", "Acknowledged")]
+
+
+def counts(rows: list[dict]) -> list[tuple[str, str, int]]:
+    """The chart's bars: (key, label, count) over report rows."""
+    tally = dict.fromkeys([key for key, _ in BUCKETS], 0)
+    for row in rows:
+        tally["on_current" if row["on_current"] else "superseded"] += 1
+        if row["acknowledgement"] == "acknowledged":
+            tally["acknowledged"] += 1
+        elif row["acknowledgement"] == "pending":
+            tally["overdue" if row["overdue"] else "due"] += 1
+    return [(key, label, tally[key]) for key, label in BUCKETS]
+
+
+def community_currency(community) -> list[dict]:
+    """Report rows (with the asset) for every controlled asset whose acknowledgement an
+    organisation of the community owes or gave."""
+    from communities.models import Membership
+
+    partners = set(Membership.objects.filter(community=community)
+                   .values_list("partner_id", flat=True))
+    asset_ids = (Acknowledgement.objects.filter(partner_id__in=partners)
+                 .exclude(state=Acknowledgement.State.SUPERSEDED)
+                 .values_list("asset_id", flat=True).distinct())
+    rows = []
+    for asset in (Asset.objects.filter(pk__in=list(asset_ids))
+                  .select_related("approved_version").order_by("title")):
+        for row in currency(asset, partner_ids=partners):
+            rows.append({**row, "asset_id": asset.pk, "asset": asset.title})
+    return rows
