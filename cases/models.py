@@ -182,6 +182,7 @@ class Notification(models.Model):
         REOPENED = "reopened", "Reopened"
         NEW_VERSION = "new_version", "New version published"
         NOTICE = "notice", "Notification centre notice"
+        DIGEST = "digest", "Notification centre daily digest"
 
     class Audience(models.TextChoices):
         PARTNER = "partner", "Partner"

@@ -121,6 +121,10 @@ def build_email(row: Notification) -> EmailMultiAlternatives:
         from notifications.emails import build_notice_email
 
         return build_notice_email(row.notice, row.recipient)
+    if row.kind == Kind.DIGEST:
+        from notifications.emails import build_digest_email
+
+        return build_digest_email(row.key, row.recipient)
     case = row.case
     path = reverse("cases:detail", args=[case.reference])
     context = {"case": case, "message": row.message, "notification": row,

@@ -33,6 +33,10 @@ class Notice(models.Model):
     key = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # How its email goes: at once, in the user's next daily digest ("digest:<user>:<date>"
+    # once one took it), or not at all.
+    email = models.CharField(max_length=10, default="immediate")
+    digest_key = models.CharField(max_length=60, blank=True, db_index=True)
 
     objects = NoticeQuerySet.as_manager()
 
@@ -43,3 +47,42 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.user_id})"
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", "Immediately"
+    DIGEST = "digest", "Daily digest"
+    OFF = "off", "Off"
+
+
+# Acknowledgement requests can be batched into the digest but never switched off.
+REQUIRED_KINDS = {Notice.Kind.ACK_DUE}
+
+
+class Preference(models.Model):
+    """How one user wants one kind of notice; no row means immediately."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notice_preferences")
+    kind = models.CharField(max_length=20, choices=Notice.Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices,
+                                default=Delivery.IMMEDIATE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"],
+                                               name="notice_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class DigestSchedule(models.Model):
+    """Where a user's morning is, and the last local day a digest went out."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="digest_schedule")
+    timezone = models.CharField(max_length=64, default="UTC")
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.timezone})"

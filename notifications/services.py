@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import Notice
+from notifications.models import REQUIRED_KINDS, Delivery, DigestSchedule, Notice, Preference
 
 BATCH = 1000
 
@@ -38,14 +38,21 @@ def _notify_batch(user_ids, kind, key, title, body, url, email) -> int:
 
     ids = set(user_ids) - set(Notice.objects.filter(key=key, user_id__in=user_ids)
                               .values_list("user_id", flat=True))
+    choice = dict(Preference.objects.filter(user_id__in=ids, kind=kind)
+                  .values_list("user_id", "delivery"))
+    if kind in REQUIRED_KINDS:
+        choice = {pk: how for pk, how in choice.items() if how != Delivery.OFF}
+    ids -= {pk for pk, how in choice.items() if how == Delivery.OFF}
     if not ids:
         return 0
     now = timezone.now()
     Notice.objects.bulk_create(
         [Notice(user_id=pk, kind=kind, key=key, title=title[:300], body=body, url=url,
-                created_at=now) for pk in sorted(ids)], ignore_conflicts=True)
+                created_at=now, email=choice.get(pk, Delivery.IMMEDIATE) if email else "off")
+         for pk in sorted(ids)], ignore_conflicts=True)
     if email:
-        notices = (Notice.objects.filter(key=key, user_id__in=ids)
+        notices = (Notice.objects.filter(key=key, user_id__in=ids,
+                                         email=Delivery.IMMEDIATE)
                    .values_list("pk", "user_id"))
         emails = dict(get_user_model().objects.filter(pk__in=ids, is_active=True)
                       .values_list("pk", "email"))
@@ -85,3 +92,66 @@ def mark_read_by_key(user_ids: Iterable[int], key_prefix: str) -> int:
     return (Notice.objects.unread().filter(user_id__in=list(user_ids),
                                            key__startswith=key_prefix)
             .update(read_at=timezone.now()))
+
+
+DIGEST_HOUR = 7  # local time: "the next morning"
+
+
+def _local(at, name: str):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return at.astimezone(ZoneInfo(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return at.astimezone(ZoneInfo("UTC"))
+
+
+@transaction.atomic
+def send_digests(at=None) -> int:
+    """Hourly: one email per user whose morning it is, with every notice waiting for it."""
+    from django.contrib.auth import get_user_model
+
+    from cases.models import Notification
+
+    at = at or timezone.now()
+    waiting = (Notice.objects.filter(email=Delivery.DIGEST, digest_key="", created_at__lte=at)
+               .values_list("user_id", flat=True).distinct())
+    rows = []
+    for user in get_user_model().objects.filter(pk__in=list(waiting), is_active=True):
+        schedule, _ = DigestSchedule.objects.select_for_update().get_or_create(user=user)
+        local = _local(at, schedule.timezone)
+        if local.hour < DIGEST_HOUR or schedule.last_sent_on == local.date():
+            continue
+        key = f"digest:{user.pk}:{local.date():%Y-%m-%d}"
+        Notice.objects.filter(user=user, email=Delivery.DIGEST, digest_key="",
+                              created_at__lte=at).update(digest_key=key)
+        schedule.last_sent_on = local.date()
+        schedule.save(update_fields=["last_sent_on"])
+        row, _ = Notification.objects.get_or_create(
+            key=key, recipient=user.email,
+            defaults={"kind": Notification.Kind.DIGEST,
+                      "audience": Notification.Audience.PARTNER})
+        rows.append(row.pk)
+    from cases.notifications import queue_ids
+
+    queue_ids(rows)
+    return len(rows)
+
+
+def set_preferences(user, choices: dict[str, str], tz: str | None = None) -> None:
+    """Save a user's per-kind choices (acknowledgement requests cannot be switched off)."""
+    from zoneinfo import available_timezones
+
+    for kind, how in choices.items():
+        if kind not in Notice.Kind.values or how not in Delivery.values:
+            raise ValueError(f"Unknown kind or delivery: {kind}={how}")
+        if kind in REQUIRED_KINDS and how == Delivery.OFF:
+            raise ValueError("Acknowledgement requests cannot be switched off.")
+    if tz is not None and tz not in available_timezones():
+        raise ValueError(f"Unknown time zone {tz!r}.")
+    with transaction.atomic():
+        for kind, how in choices.items():
+            Preference.objects.update_or_create(user=user, kind=kind,
+                                                defaults={"delivery": how})
+        if tz is not None:
+            DigestSchedule.objects.update_or_create(user=user, defaults={"timezone": tz})

@@ -6,4 +6,5 @@ app_name = "notifications"
 urlpatterns = [
     path("notifications/", views.centre, name="centre"),
     path("notifications/read/", views.mark_read, name="mark_read"),
+    path("notifications/preferences/", views.preferences, name="preferences"),
 ]

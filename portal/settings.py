@@ -358,3 +358,6 @@ COMPLIANCE_BLOCK_KINDS = env_list("COMPLIANCE_BLOCK_KINDS", [])
 CELERY_BEAT_SCHEDULE["acknowledgement-reminders"] = {
     "task": "compliance.tasks.notify_acknowledgement_reminders",
     "schedule": crontab(hour=7, minute=0)}
+# Hourly: the daily digests of users whose local morning it is.
+CELERY_BEAT_SCHEDULE["notification-digests"] = {
+    "task": "notifications.tasks.send_digests", "schedule": crontab(minute=5)}
