@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from compliance import services
@@ -29,4 +30,8 @@ def acknowledge(request, asset_pk: int):
         return redirect("compliance:mine")
     messages.success(request, f"Thank you: {ack.partner.name} works from "
                               f"{ack.asset.title} version {ack.version.number}.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return redirect(back)
     return redirect("compliance:mine")

@@ -28,10 +28,15 @@ def test_alice_sees_three_files_to_confirm_on_her_home_page_and_clears_one_from_
     # then
     assert "3 files need your confirmation" in home
     assert "We work from version 2" in detail
-    # when: one click on the asset page
-    client.post(f"/confirmations/{assets[0].pk}/", {"version": "2"})
+    # when: one click on the asset page, which comes back to it
+    response = client.post(f"/confirmations/{assets[0].pk}/",
+                           {"version": "2", "next": f"/assets/{assets[0].pk}/"})
+    assert response["Location"] == f"/assets/{assets[0].pk}/"
+    assert client.post(f"/confirmations/{assets[1].pk}/", {
+        "version": "2", "next": "https://evil.example/"})["Location"] == "/confirmations/"
+    client.post(f"/confirmations/{assets[1].pk}/", {"version": "2"})
     # then
-    assert "2 files need your confirmation" in client.get("/").content.decode()
+    assert "1 file needs your confirmation" in client.get("/").content.decode()
     assert "We work from version 2" not in client.get(f"/assets/{assets[0].pk}/").content.decode()
 
 
