@@ -91,7 +91,24 @@ def announce(case: Case, message: Message, kind: str, actor=None) -> list[Notifi
             defaults={"case": case, "message": message, "kind": kind, "audience": audience})
         rows.append(row)
     queue(rows)
+    _notify_partners(case, message, kind, [r.recipient for r in rows
+                                           if r.audience == Audience.PARTNER])
     return rows
+
+
+def _notify_partners(case: Case, message: Message, kind: str, emails: list[str]) -> None:
+    """The same news in the partners' notification centre (their email is the row above)."""
+    from django.contrib.auth import get_user_model
+
+    from notifications.models import Notice
+    from notifications.services import notify
+
+    if not emails:
+        return
+    users = get_user_model().objects.filter(email__in=emails).values_list("pk", flat=True)
+    notify(list(users), kind=Notice.Kind.CASE_REPLY, key=f"case-message:{message.pk}",
+           title=f"[{case.reference}] {SUBJECTS[kind]}: {case.subject}",
+           url=reverse("cases:detail", args=[case.reference]), email=False)
 
 
 def queue(rows: list[Notification]) -> None:

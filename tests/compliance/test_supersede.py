@@ -110,3 +110,22 @@ def test_charlie_cannot_acknowledge_for_alpine(bob, charlie, packaging, presets,
     with pytest.raises(services.AcknowledgementError):
         services.acknowledge(user=charlie, asset=packaging)
     assert Acknowledgement.objects.get().state == "pending"
+
+
+def test_the_acknowledgement_shows_on_the_received_report_and_in_the_export(
+        bob, alice, content, packaging, presets, download, release, client_for):
+    # given
+    from django.core.management import call_command
+
+    download(bob, packaging)
+    release(packaging)
+    services.acknowledge(user=alice, asset=packaging, number=2)
+    # when
+    page = client_for(content).get(f"/audit/received/{packaging.pk}/").content.decode()
+    import io
+    out = io.StringIO()
+    call_command("export_audit", "--since", "2000-01-01", "--until", "2100-01-01",
+                 "--asset", str(packaging.pk), stdout=out)
+    # then
+    assert "acknowledged" in page.lower() and alice.email in page
+    assert "asset.acknowledged" in out.getvalue()

@@ -103,3 +103,21 @@ def test_the_api_refuses_bad_ids_with_a_400(bob, client_for):
                                     content_type="application/json")
     # then
     assert response.status_code == 400
+
+
+def test_a_support_reply_appears_in_bobs_notification_centre_without_a_second_email(
+        bob, support, alice_asset, mailoutbox, django_capture_on_commit_callbacks):
+    # given
+    from cases import services as case_services
+
+    case = case_services.case_open(opener=bob, asset=alice_asset, category="playback",
+                                   subject="Video will not play", body="Black screen.")
+    mailoutbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.case_reply(case=case, author=support, body="Which browser?")
+    # then
+    [notice] = Notice.objects.filter(user=bob)
+    assert notice.kind == "case_reply" and case.reference in notice.title
+    assert notice.url == f"/cases/{case.reference}/"
+    assert [m.to for m in mailoutbox] == [[bob.email]]  # the case email only
