@@ -78,6 +78,16 @@ def unread_count(user) -> int:
     return Notice.objects.unread().filter(user=user).count()
 
 
+BADGE_MAX = 99
+
+
+def unread_badge(user) -> str:
+    """The header's count: "", "3" or "99+" (one indexed query that stops at 100 rows)."""
+    ids = list(Notice.objects.unread().filter(user=user).order_by()
+               .values_list("pk", flat=True)[:BADGE_MAX + 1])
+    return "" if not ids else (f"{BADGE_MAX}+" if len(ids) > BADGE_MAX else str(len(ids)))
+
+
 @transaction.atomic
 def mark_read(user, notice_ids: Iterable[int] | None = None) -> int:
     """Mark the user's notices read (all of them when `notice_ids` is None)."""

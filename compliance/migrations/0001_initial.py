@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('assets', '0005_governed_versions'),
+        ('assets', '0001_initial'),
         ('cases', '0003_notification_kinds'),
         ('communities', '0002_sync_webhooks_invitations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
