@@ -182,12 +182,18 @@ class Notification(models.Model):
         SLA_REMINDER = "sla_reminder", "SLA reminder"
         REOPENED = "reopened", "Reopened"
         NEW_VERSION = "new_version", "New version published"
+        NOTICE = "notice", "Notification centre notice"
+        DIGEST = "digest", "Notification centre daily digest"
 
     class Audience(models.TextChoices):
         PARTNER = "partner", "Partner"
         STAFF = "staff", "Support staff"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    # A case email names its case; a notification centre email names its notice instead.
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="notifications")
+    notice = models.ForeignKey("notifications.Notice", null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="emails")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -92,13 +92,34 @@ def announce(case: Case, message: Message, kind: str, actor=None) -> list[Notifi
             defaults={"case": case, "message": message, "kind": kind, "audience": audience})
         rows.append(row)
     queue(rows)
+    _notify_partners(case, message, kind, [r.recipient for r in rows
+                                           if r.audience == Audience.PARTNER])
     return rows
 
 
+def _notify_partners(case: Case, message: Message, kind: str, emails: list[str]) -> None:
+    """The same news in the partners' notification centre (their email is the row above)."""
+    from django.contrib.auth import get_user_model
+
+    from notifications.models import Notice
+    from notifications.services import notify
+
+    if not emails:
+        return
+    users = get_user_model().objects.filter(email__in=emails).values_list("pk", flat=True)
+    notify(list(users), kind=Notice.Kind.CASE_REPLY, key=f"case-message:{message.pk}",
+           title=f"[{case.reference}] {SUBJECTS[kind]}: {case.subject}",
+           url=reverse("cases:detail", args=[case.reference]), email=False)
+
+
 def queue(rows: list[Notification]) -> None:
+    queue_ids([row.pk for row in rows])
+
+
+def queue_ids(ids: list[int]) -> None:
+    """Queue the sending of these outbox rows once the transaction commits."""
     from cases.tasks import send_notification
 
-    ids = [row.pk for row in rows]
     # robust: a broker hiccup after commit is logged, not raised at the user; the sweep
     # (send_pending_notifications) sends the rows later.
     transaction.on_commit(lambda: [send_notification.delay(pk) for pk in ids], robust=True)
@@ -114,6 +135,14 @@ def _claim(notification_id: int) -> bool:
 
 def build_email(row: Notification) -> EmailMultiAlternatives:
     """The email for one outbox row: plain text with an HTML alternative."""
+    if row.notice_id:
+        from notifications.emails import build_notice_email
+
+        return build_notice_email(row.notice, row.recipient)
+    if row.kind == Kind.DIGEST:
+        from notifications.emails import build_digest_email
+
+        return build_digest_email(row.key, row.recipient)
     case = row.case
     path = reverse("cases:detail", args=[case.reference])
     context = {"case": case, "message": row.message, "notification": row,
@@ -137,7 +166,7 @@ def deliver(notification_id: int) -> bool:
     """Send one outbox row unless it is sent or being sent; True if this call sent it."""
     if not _claim(notification_id):
         return False
-    row = (Notification.objects.select_related("case__opener", "message__author")
+    row = (Notification.objects.select_related("case__opener", "message__author", "notice")
            .get(pk=notification_id))
     if row.audience == Audience.PARTNER and row.message and row.message.is_internal:
         logger.error("Refused to email internal note %s to a partner", row.message_id)

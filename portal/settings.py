@@ -399,3 +399,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Notification centre and currency of controlled artwork (#12) -------------
+INSTALLED_APPS += ["notifications", "compliance"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("notifications.context.unread")
+# Days a partner organisation has to confirm it works from a new controlled version.
+COMPLIANCE_ACK_DAYS = env_int("COMPLIANCE_ACK_DAYS", 14, minimum=1)
+# Kinds whose superseded versions stop downloading (and get a case) once overdue.
+COMPLIANCE_BLOCK_KINDS = env_list("COMPLIANCE_BLOCK_KINDS", [])
+CELERY_BEAT_SCHEDULE["acknowledgement-reminders"] = {
+    "task": "compliance.tasks.notify_acknowledgement_reminders",
+    "schedule": crontab(hour=7, minute=0)}
+# Hourly: the daily digests of users whose local morning it is.
+CELERY_BEAT_SCHEDULE["notification-digests"] = {
+    "task": "notifications.tasks.send_digests", "schedule": crontab(minute=5)}

@@ -12,6 +12,8 @@ api_v1 = [
     path("", include("cases.api_urls")),
     path("", include("audit.api_urls")),
     path("", include("accounts.api_urls")),
+    path("", include("notifications.api_urls")),
+    path("", include("compliance.api_urls")),
 ]
 
 # Before urlpatterns: admin.site.urls binds the index view when it is read.
@@ -47,6 +49,8 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("audit.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
+    path("", include("compliance.urls")),
 ]
 
 handler404 = "portal.errors.not_found"

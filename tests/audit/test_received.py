@@ -124,8 +124,8 @@ def test_the_report_runs_a_fixed_number_of_queries(client_for, content, receipts
         response = client.get(url)
     # then
     assert len(response.context["partners"]) == 17
-    # session, user, groups, asset label, receipts
-    assert len(many) == len(few) == 5
+    # session, user, groups, asset label, receipts, the header's unread notices
+    assert len(many) == len(few) == 6
 
 
 def test_the_trail_template_renders_an_assets_events(receipts, alice_asset):

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ComplianceConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "compliance"
+    verbose_name = "Currency and acknowledgements"
+
+    def ready(self):
+        from assets.signals import asset_version_released
+        from compliance.receivers import on_asset_version_released
+
+        asset_version_released.connect(on_asset_version_released,
+                                       dispatch_uid="compliance.on_asset_version_released")

@@ -1,0 +1,88 @@
+"""The currency report: which organisations work from an asset's current version."""
+
+from __future__ import annotations
+
+from django.db.models import Max
+
+from assets.models import Asset, AssetVersion
+from audit.actions import ASSET_DOWNLOADED
+from audit.models import Event
+from communities.models import Partner
+from compliance.models import Acknowledgement
+
+
+def currency(asset: Asset, partner_ids=None) -> list[dict]:
+    """One row per organisation that downloaded the asset or owes an acknowledgement.
+
+    status is "on vN, acknowledged", "on vN, acknowledgement due", "on vN, overdue" or
+    "on vN" (N: the version it last downloaded; acknowledging counts as being on it).
+    """
+    current = asset.approved_version
+    numbers = dict(AssetVersion.objects.filter(asset=asset).values_list("version", "number"))
+    downloads = Event.objects.filter(action=ASSET_DOWNLOADED, asset_id=asset.pk,
+                                     partner_id__isnull=False)
+    acks = Acknowledgement.objects.filter(asset=asset).exclude(
+        state=Acknowledgement.State.SUPERSEDED).select_related("version")
+    if partner_ids is not None:
+        downloads = downloads.filter(partner_id__in=partner_ids)
+        acks = acks.filter(partner_id__in=partner_ids)
+    last = dict(downloads.values("partner_id").annotate(v=Max("asset_version"))
+                .values_list("partner_id", "v"))
+    latest_ack: dict[int, Acknowledgement] = {}
+    for ack in acks.order_by("version__version"):
+        latest_ack[ack.partner_id] = ack
+    names = dict(Partner.objects.filter(pk__in=set(last) | set(latest_ack))
+                 .values_list("pk", "name"))
+    rows = []
+    for pk in sorted(names, key=lambda p: names[p].lower()):
+        number = numbers.get(last.get(pk))
+        ack = latest_ack.get(pk)
+        if ack and ack.state == Acknowledgement.State.ACKNOWLEDGED:
+            number = max(number or 0, ack.version.number)
+        on_current = bool(current and number and number >= current.number)
+        status = f"on v{number}" if number else "not downloaded"
+        if ack and ack.state == Acknowledgement.State.ACKNOWLEDGED:
+            status += ", acknowledged"
+        elif ack:
+            status += ", overdue" if ack.overdue else ", acknowledgement due"
+        rows.append({"partner_id": pk, "partner": names[pk], "last_downloaded_version": number,
+                     "current_version": current.number if current else 0,
+                     "on_current": on_current,
+                     "acknowledgement": ack.state if ack else None,
+                     "overdue": bool(ack and ack.overdue), "status": status})
+    return rows
+
+
+BUCKETS = [("on_current", "On the current version"), ("superseded", "Hold a superseded one"),
+           ("due", "Acknowledgement due"), ("overdue", "Overdue"),
+           ("acknowledged", "Acknowledged")]
+
+
+def counts(rows: list[dict]) -> list[tuple[str, str, int]]:
+    """The chart's bars: (key, label, count) over report rows."""
+    tally = dict.fromkeys([key for key, _ in BUCKETS], 0)
+    for row in rows:
+        tally["on_current" if row["on_current"] else "superseded"] += 1
+        if row["acknowledgement"] == "acknowledged":
+            tally["acknowledged"] += 1
+        elif row["acknowledgement"] == "pending":
+            tally["overdue" if row["overdue"] else "due"] += 1
+    return [(key, label, tally[key]) for key, label in BUCKETS]
+
+
+def community_currency(community) -> list[dict]:
+    """Report rows (with the asset) for every controlled asset whose acknowledgement an
+    organisation of the community owes or gave."""
+    from communities.models import Membership
+
+    partners = set(Membership.objects.filter(community=community)
+                   .values_list("partner_id", flat=True))
+    asset_ids = (Acknowledgement.objects.filter(partner_id__in=partners)
+                 .exclude(state=Acknowledgement.State.SUPERSEDED)
+                 .values_list("asset_id", flat=True).distinct())
+    rows = []
+    for asset in (Asset.objects.filter(pk__in=list(asset_ids))
+                  .select_related("approved_version").order_by("title")):
+        for row in currency(asset, partner_ids=partners):
+            rows.append({**row, "asset_id": asset.pk, "asset": asset.title})
+    return rows

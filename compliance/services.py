@@ -1,0 +1,238 @@
+"""Supersede notices and acknowledgements: the operations, each one transaction.
+
+`supersede()` runs (as a task) once partners were switched to a newer approved version: it
+tells every partner user who downloaded an earlier version, and the partner admins of each
+organisation that received one, in the portal and by email. For controlled kinds it also
+opens one acknowledgement request per such organisation, superseding a pending request for
+an older version instead of stacking a second.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assets.models import Asset, AssetVersion, ReviewState
+from assets.services import is_controlled
+from audit import record
+from audit.actions import ASSET_ACKNOWLEDGED, ASSET_DOWNLOADED
+from audit.context import current_request
+from audit.models import Event
+from communities.models import Membership
+from compliance.models import Acknowledgement
+from notifications.models import Notice
+from notifications.services import mark_read_by_key, notify
+
+
+class AcknowledgementError(Exception):
+    """The user cannot acknowledge this (no request for their organisation, wrong version)."""
+
+
+def needs_acknowledgement(asset: Asset) -> bool:
+    return is_controlled(asset.kind.slug if asset.kind_id else None)
+
+
+def version_key(version: AssetVersion) -> str:
+    return f"version:{version.pk}"
+
+
+def _earlier_downloads(asset: Asset, version: AssetVersion):
+    return Event.objects.filter(action=ASSET_DOWNLOADED, asset_id=asset.pk,
+                                asset_version__lt=version.version)
+
+
+def _previous(asset: Asset, version: AssetVersion) -> AssetVersion | None:
+    return (AssetVersion.objects.filter(asset=asset, review_state=ReviewState.APPROVED,
+                                        version__lt=version.version)
+            .order_by("-version").first())
+
+
+def _facts(version: AssetVersion | None) -> str:
+    if version is None:
+        return "—"
+    size = f"{version.width}×{version.height} px, " if version.width and version.height else ""
+    return f"{version.label}: {size}{(version.format or '').upper()}"
+
+
+def notice_text(asset: Asset, version: AssetVersion, controlled: bool, due_at=None) -> tuple:
+    previous = _previous(asset, version)
+    title = f"New version of {asset.title}: {version.label}"
+    if controlled:
+        title += " — please confirm your organisation works from it"
+    lines = [f"Now: {_facts(version)}", f"Before: {_facts(previous)}"]
+    if version.review_reason:
+        lines.append(f"What changed: {version.review_reason}")
+    if controlled:
+        lines.append(f"Confirm \"we work from version {version.number}\" by "
+                     f"{timezone.localtime(due_at):%-d %b %Y}.")
+    return title, "\n".join(lines)
+
+
+def recipients(asset: Asset, version: AssetVersion) -> tuple[set[int], set[int]]:
+    """(user ids, partner ids): who downloaded an earlier version, their organisations and
+    those organisations' partner admins. Distinct ids only: memory follows the audience."""
+    downloads = _earlier_downloads(asset, version)
+    users = set(downloads.exclude(actor_user_id=None)
+                .values_list("actor_user_id", flat=True).distinct())
+    partners = set(downloads.exclude(partner_id=None)
+                   .values_list("partner_id", flat=True).distinct())
+    users |= set(Membership.objects.current()
+                 .filter(partner_id__in=partners, role=Membership.Role.PARTNER_ADMIN)
+                 .values_list("user_id", flat=True).distinct())
+    return users, partners
+
+
+@transaction.atomic
+def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = None) -> int:
+    """Tell everyone who received an older version; open acknowledgement requests."""
+    if version.number <= 1 or asset.approved_version_id != version.pk:
+        return 0
+    users, partners = recipients(asset, version)
+    controlled = needs_acknowledgement(asset)
+    now = timezone.now()
+    due_at = now + timedelta(days=due_days or settings.COMPLIANCE_ACK_DAYS)
+    if controlled:
+        Acknowledgement.objects.pending().filter(asset=asset).exclude(version=version).update(
+            state=Acknowledgement.State.SUPERSEDED)
+        have = set(Acknowledgement.objects.filter(version=version)
+                   .values_list("partner_id", flat=True))
+        Acknowledgement.objects.bulk_create(
+            [Acknowledgement(asset=asset, version=version, partner_id=pk, due_at=due_at,
+                             requested_at=now) for pk in sorted(partners - have)],
+            ignore_conflicts=True)
+    title, body = notice_text(asset, version, controlled, due_at)
+    kind = Notice.Kind.ACK_DUE if controlled else Notice.Kind.NEW_VERSION
+    return notify(sorted(users), kind=kind, key=version_key(version), title=title, body=body,
+                  url=reverse("assets:detail", args=[asset.pk]))
+
+
+def _partner_ids(user) -> set[int]:
+    return set(Membership.objects.current().filter(user=user)
+               .values_list("partner_id", flat=True))
+
+
+@transaction.atomic
+def acknowledge(*, user, asset: Asset | int, number: int | None = None) -> Acknowledgement:
+    """`user`'s organisation works from the asset's current version (idempotent)."""
+    asset_pk = getattr(asset, "pk", asset)
+    partners = _partner_ids(user)
+    if not partners:
+        raise AcknowledgementError("Only members of a partner organisation acknowledge.")
+    ack = (Acknowledgement.objects.select_for_update(of=("self",))
+           .filter(asset_id=asset_pk, partner_id__in=partners)
+           .exclude(state=Acknowledgement.State.SUPERSEDED)
+           .select_related("version", "asset", "partner").order_by("-version__version").first())
+    if ack is None:
+        raise AcknowledgementError("Your organisation has nothing to confirm for this asset.")
+    if number is not None and number != ack.version.number:
+        raise AcknowledgementError(
+            f"Version {number} is not the current one: confirm version {ack.version.number}.")
+    if ack.state == Acknowledgement.State.ACKNOWLEDGED:
+        return ack
+    info = current_request.get()
+    ack.state = Acknowledgement.State.ACKNOWLEDGED
+    ack.acknowledged_at = timezone.now()
+    ack.acknowledged_by = user
+    ack.acknowledged_ip = (info.client_ip or "")[:45] if info else ""
+    ack.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "acknowledged_ip"])
+    record(ASSET_ACKNOWLEDGED, actor=user, target=ack.asset, asset_version=ack.version,
+           partner=ack.partner, payload={"version": ack.version.number})
+    members = Membership.objects.filter(partner=ack.partner).values_list("user_id", flat=True)
+    mark_read_by_key(members, version_key(ack.version))
+    mark_read_by_key(members, f"ack-reminder:{ack.pk}:")
+    return ack
+
+
+def open_for(user):
+    """The user's organisations' acknowledgements still due ("3 files need confirmation")."""
+    return (Acknowledgement.objects.pending().filter(partner_id__in=_partner_ids(user))
+            .select_related("asset", "version", "partner"))
+
+
+@transaction.atomic
+def remind(at=None) -> int:
+    """Daily: one reminder per pending request per day to its organisation's members."""
+    at = at or timezone.now()
+    due = (Acknowledgement.objects.pending().select_for_update(of=("self",))
+           .filter(requested_at__lte=at - timedelta(hours=23))
+           .exclude(last_reminded_at__gt=at - timedelta(hours=23))
+           .select_related("asset", "version", "partner"))
+    sent = 0
+    for ack in due:
+        users = (Membership.objects.current().filter(partner_id=ack.partner_id)
+                 .values_list("user_id", flat=True).distinct())
+        when = "overdue since" if ack.due_at < at else "due by"
+        sent += notify(
+            list(users), kind=Notice.Kind.ACK_DUE, key=f"ack-reminder:{ack.pk}:{at:%Y-%m-%d}",
+            title=f"Reminder: confirm you work from {ack.asset.title} {ack.version.label}",
+            body=f"Acknowledgement {when} {timezone.localtime(ack.due_at):%-d %b %Y}.",
+            url=reverse("assets:detail", args=[ack.asset_id]))
+        Acknowledgement.objects.filter(pk=ack.pk).update(last_reminded_at=at)
+    return sent
+
+
+def blocks_when_overdue(asset: Asset) -> bool:
+    """Whether superseded versions stop downloading once an organisation is overdue."""
+    slug = (asset.kind.slug if asset.kind_id else "").replace("_", "-")
+    return slug in {k.replace("_", "-") for k in settings.COMPLIANCE_BLOCK_KINDS}
+
+
+def _block_superseded(asset: Asset) -> int:
+    """Revoke every link handed out for the asset's superseded versions (CDN 404 after the
+    rename); the portal's own download URL already serves only the current version."""
+    from assets.releases import schedule_revocation
+
+    versions = list(AssetVersion.objects.filter(asset=asset).exclude(pk=asset.approved_version_id)
+                    .exclude(delivery_public_id="").filter(revoke_to="").select_related("asset"))
+    schedule_revocation(versions)
+    return len(versions)
+
+
+def _open_case(ack: Acknowledgement):
+    """One case for the overdue organisation, opened in the name of its partner admin (or a
+    member who can see the asset) and saying it was opened by the portal."""
+    from cases.models import Case
+    from cases.services import CaseError, case_open
+
+    members = (Membership.objects.current().filter(partner_id=ack.partner_id)
+               .order_by("-role", "pk").select_related("user"))
+    for membership in members:
+        if not Asset.objects.visible_to(membership.user).filter(pk=ack.asset_id).exists():
+            continue
+        try:
+            return case_open(
+                opener=membership.user, asset=ack.asset, category=Case.Category.OTHER,
+                subject=f"Overdue: confirm {ack.asset.title} {ack.version.label}"[:200],
+                body=(f"Opened automatically by the portal: {ack.partner.name} has not "
+                      f"confirmed it works from {ack.version.label} (due "
+                      f"{timezone.localtime(ack.due_at):%-d %b %Y}). Downloads of superseded "
+                      "versions are stopped until it does."))
+        except CaseError:
+            continue
+    return None
+
+
+@transaction.atomic
+def escalate(at=None) -> int:
+    """Overdue requests of blocking kinds: stop superseded downloads, open one case each."""
+    at = at or timezone.now()
+    overdue = (Acknowledgement.objects.overdue(at).select_for_update(of=("self",))
+               .filter(escalated_case__isnull=True)
+               .select_related("asset__kind", "version", "partner"))
+    escalated = 0
+    blocked: set[int] = set()
+    for ack in overdue:
+        if not blocks_when_overdue(ack.asset):
+            continue
+        if ack.asset_id not in blocked:
+            _block_superseded(ack.asset)
+            blocked.add(ack.asset_id)
+        case = _open_case(ack)
+        if case is not None:
+            Acknowledgement.objects.filter(pk=ack.pk).update(escalated_case=case)
+            escalated += 1
+    return escalated

@@ -1,0 +1,56 @@
+"""The notification centre page: history, unread first in bold, mark read."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from notifications import services
+from notifications.models import Notice
+
+
+@login_required
+def centre(request):
+    page = Paginator(Notice.objects.filter(user=request.user), 25).get_page(
+        request.GET.get("page"))
+    return render(request, "notifications/centre.html", {"page": page})
+
+
+@login_required
+@require_POST
+def mark_read(request):
+    ids = request.POST.getlist("notice")
+    if ids and not all(i.isdigit() for i in ids):
+        return HttpResponseBadRequest("Notice ids are numbers.")
+    services.mark_read(request.user, [int(i) for i in ids] if ids else None)
+    return redirect("notifications:centre")
+
+
+@login_required
+def preferences(request):
+    """Per kind: immediately, daily digest or off; and the time zone of the digest."""
+    from notifications.models import REQUIRED_KINDS, Delivery, DigestSchedule, Preference
+
+    error = ""
+    if request.method == "POST":
+        choices = {kind: request.POST.get(f"kind-{kind}", "") for kind in Notice.Kind.values}
+        try:
+            services.set_preferences(request.user, choices,
+                                     tz=request.POST.get("timezone", "").strip() or None)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            return redirect("notifications:preferences")
+    current = dict(Preference.objects.filter(user=request.user)
+                   .values_list("kind", "delivery"))
+    schedule = DigestSchedule.objects.filter(user=request.user).first()
+    kinds = [{"value": value, "label": label, "delivery": current.get(value, "immediate"),
+              "required": value in REQUIRED_KINDS,
+              "options": [(v, lbl) for v, lbl in Delivery.choices
+                          if not (value in REQUIRED_KINDS and v == Delivery.OFF)]}
+             for value, label in Notice.Kind.choices]
+    return render(request, "notifications/preferences.html",
+                  {"kinds": kinds, "error": error,
+                   "timezone": schedule.timezone if schedule else "UTC"},
+                  status=400 if error else 200)

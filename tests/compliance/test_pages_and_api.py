@@ -1,0 +1,94 @@
+"""Acknowledging in one click from the asset page, the home page count, and the API."""
+
+from audit.models import Event
+from compliance.models import Acknowledgement
+from tests import factories as f
+from tests.api.openapi import assert_matches_schema
+
+
+def _three_packaging_files(eu_retailers, bob, download, release):
+    assets = []
+    for n in range(3):
+        asset = f.AssetFactory(title=f"Box {n}", kind=f.AssetKindFactory(slug="packaging"))
+        f.PublicationFactory(community=eu_retailers, asset=asset)
+        download(bob, asset)
+        release(asset)
+        assets.append(asset)
+    return assets
+
+
+def test_alice_sees_three_files_to_confirm_on_her_home_page_and_clears_one_from_the_asset_page(
+        alice, bob, eu_retailers, presets, download, release, client_for):
+    # given
+    assets = _three_packaging_files(eu_retailers, bob, download, release)
+    client = client_for(alice)
+    # when
+    home = client.get("/").content.decode()
+    detail = client.get(f"/assets/{assets[0].pk}/").content.decode()
+    # then
+    assert "3 files need your confirmation" in home
+    assert "We work from version 2" in detail
+    # when: one click on the asset page, which comes back to it
+    response = client.post(f"/confirmations/{assets[0].pk}/",
+                           {"version": "2", "next": f"/assets/{assets[0].pk}/"})
+    assert response["Location"] == f"/assets/{assets[0].pk}/"
+    assert client.post(f"/confirmations/{assets[1].pk}/", {
+        "version": "2", "next": "https://evil.example/"})["Location"] == "/confirmations/"
+    client.post(f"/confirmations/{assets[1].pk}/", {"version": "2"})
+    # then
+    assert "1 file needs your confirmation" in client.get("/").content.decode()
+    assert "We work from version 2" not in client.get(f"/assets/{assets[0].pk}/").content.decode()
+
+
+def test_the_api_acknowledges_the_current_version_and_lists_it(alice, bob, packaging, presets,
+                                                               download, release, client_for):
+    # given
+    download(bob, packaging)
+    release(packaging)
+    client = client_for(alice)
+    # when
+    wrong = client.post("/api/v1/acknowledgements/", {"asset": packaging.pk, "version": 1},
+                        content_type="application/json")
+    bad = client.post("/api/v1/acknowledgements/", {"asset": "box"},
+                      content_type="application/json")
+    done = client.post("/api/v1/acknowledgements/", {"asset": packaging.pk, "version": 2},
+                       content_type="application/json")
+    again = client.post("/api/v1/acknowledgements/", {"asset": packaging.pk, "version": 2},
+                        content_type="application/json")
+    # then
+    assert (wrong.status_code, bad.status_code) == (400, 400)
+    assert "confirm version 2" in wrong.json()["detail"]
+    assert done.status_code == 201 and done.json()["state"] == "acknowledged"
+    assert_matches_schema(done)
+    assert again.status_code == 201  # idempotent: still one event
+    assert Event.objects.filter(action="asset.acknowledged").count() == 1
+    response = client.get("/api/v1/acknowledgements/?state=acknowledged")
+    assert_matches_schema(response)
+    listed = response.json()
+    assert [row["version"] for row in listed["results"]] == [2]
+    assert client.get("/api/v1/acknowledgements/?state=nope").status_code == 400
+
+
+def test_the_currency_api_gives_staff_every_organisation_and_partners_their_own(
+        alice, bob, charlie, content, jp_resellers, packaging, presets, download, release,
+        client_for):
+    # given: charlie's organisation also got the packaging image
+    f.PublicationFactory(community=jp_resellers, asset=packaging)
+    download(bob, packaging)
+    download(charlie, packaging)
+    release(packaging)
+    # when
+    response = client_for(content).get(f"/api/v1/assets/{packaging.pk}/currency/")
+    assert_matches_schema(response)
+    staff = response.json()
+    mine = client_for(alice).get(f"/api/v1/assets/{packaging.pk}/currency/").json()
+    # then
+    assert [row["status"] for row in staff] == ["on v1, acknowledgement due"] * 2
+    assert [row["partner"] for row in mine] == ["Alpine Outfitters GmbH"]
+    assert Acknowledgement.objects.count() == 2
+
+
+def test_charlie_gets_a_404_for_the_currency_of_an_asset_he_cannot_see(charlie, packaging,
+                                                                      client_for):
+    response = client_for(charlie).get(f"/api/v1/assets/{packaging.pk}/currency/")
+    assert response.status_code == 404

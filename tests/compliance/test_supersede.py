@@ -1,0 +1,131 @@
+"""Nobody works from outdated artwork: supersede notices and per-organisation acknowledgements."""
+
+import pytest
+from django.core import mail
+
+from audit.models import Event
+from audit.verify import verify_chain
+from compliance import selectors, services
+from compliance.models import Acknowledgement
+from notifications.models import Notice
+
+
+def _status(asset, partner):
+    [row] = [row for row in selectors.currency(asset) if row["partner_id"] == partner.pk]
+    return row["status"]
+
+
+def test_a_new_packaging_version_tells_bob_and_alice_once_and_alice_acknowledges_it(
+        bob, alice, charlie, alpine, packaging, presets, download, release, client_for):
+    # given: bob downloaded version 1
+    download(bob, packaging)
+    mail.outbox.clear()
+    # when: version 2 is approved
+    v2 = release(packaging, note="New recycling mark on the side panel")
+    # then: bob and alice get one notice each, in the portal and by one email
+    assert sorted(Notice.objects.values_list("user__email", flat=True)) == [alice.email,
+                                                                           bob.email]
+    notice = Notice.objects.get(user=bob)
+    assert "Version 2" in notice.title and "confirm" in notice.title
+    assert "New recycling mark on the side panel" in notice.body
+    assert notice.url == f"/assets/{packaging.pk}/"
+    assert sorted(m.to[0] for m in mail.outbox) == [alice.email, bob.email]
+    assert all(m.alternatives[0][1] == "text/html" for m in mail.outbox)
+    assert _status(packaging, alpine) == "on v1, acknowledgement due"
+    # when: alice acknowledges in one click from the list of files to confirm
+    response = client_for(alice).post(f"/confirmations/{packaging.pk}/", {"version": "2"},
+                                      REMOTE_ADDR="203.0.113.7")
+    # then
+    assert response.status_code == 302
+    assert _status(packaging, alpine) == "on v2, acknowledged"
+    event = Event.objects.get(action="asset.acknowledged")
+    assert (event.actor_user_id, event.partner_id, event.asset_version) == (
+        alice.pk, alpine.pk, v2.version)
+    assert event.payload == {"version": 2} and event.client_ip == "203.0.113.7"
+    assert verify_chain().ok
+    ack = Acknowledgement.objects.get()
+    assert (ack.acknowledged_by, ack.version) == (alice, v2)
+    # and no further reminder goes out, and the notices are done
+    mail.outbox.clear()
+    assert services.remind(at=ack.due_at) == 0
+    assert mail.outbox == []
+    assert not Notice.objects.unread().exists()
+
+
+def test_a_second_approval_before_acknowledgement_supersedes_the_pending_request(
+        bob, alice, alpine, packaging, presets, download, release):
+    # given
+    download(bob, packaging)
+    v2 = release(packaging)
+    # when
+    v3 = release(packaging)
+    # then: one pending request, for version 3
+    assert list(Acknowledgement.objects.pending().values_list("version", flat=True)) == [v3.pk]
+    assert Acknowledgement.objects.get(version=v2).state == "superseded"
+    assert _status(packaging, alpine) == "on v1, acknowledgement due"
+    with pytest.raises(services.AcknowledgementError, match="confirm version 3"):
+        services.acknowledge(user=alice, asset=packaging, number=2)
+
+
+def test_an_uncontrolled_kind_is_announced_without_an_acknowledgement(
+        bob, alice, alice_asset, presets, download, release):
+    # given
+    download(bob, alice_asset)
+    # when
+    release(alice_asset)
+    # then
+    assert Notice.objects.get(user=bob).kind == "new_version"
+    assert not Acknowledgement.objects.exists()
+
+
+def test_nobody_who_never_received_the_asset_is_told(bob, alice, charlie, packaging, presets,
+                                                     release):
+    # when: nobody downloaded version 1
+    release(packaging)
+    # then
+    assert not Notice.objects.exists() and not Acknowledgement.objects.exists()
+    assert mail.outbox == []
+
+
+def test_the_same_release_announced_twice_tells_each_user_once(bob, packaging, presets,
+                                                                 download, release):
+    # given
+    from compliance.tasks import supersede
+
+    download(bob, packaging)
+    v2 = release(packaging)
+    # when: the task runs again (a retry)
+    supersede(packaging.pk, v2.pk)
+    # then
+    assert Notice.objects.filter(user=bob).count() == 1
+    assert Acknowledgement.objects.count() == 1
+
+
+def test_charlie_cannot_acknowledge_for_alpine(bob, charlie, packaging, presets, download,
+                                               release):
+    # given
+    download(bob, packaging)
+    release(packaging)
+    # when / then
+    with pytest.raises(services.AcknowledgementError):
+        services.acknowledge(user=charlie, asset=packaging)
+    assert Acknowledgement.objects.get().state == "pending"
+
+
+def test_the_acknowledgement_shows_on_the_received_report_and_in_the_export(
+        bob, alice, content, packaging, presets, download, release, client_for):
+    # given
+    from django.core.management import call_command
+
+    download(bob, packaging)
+    release(packaging)
+    services.acknowledge(user=alice, asset=packaging, number=2)
+    # when
+    page = client_for(content).get(f"/audit/received/{packaging.pk}/").content.decode()
+    import io
+    out = io.StringIO()
+    call_command("export_audit", "--since", "2000-01-01", "--until", "2100-01-01",
+                 "--asset", str(packaging.pk), stdout=out)
+    # then
+    assert "acknowledged" in page.lower() and alice.email in page
+    assert "asset.acknowledged" in out.getvalue()
