@@ -4,6 +4,7 @@ import pytest
 
 from cases import services
 from cases.models import Case
+from tests.cases.threads_fixtures import tg  # noqa: F401 - the emulated Trading Grid of thread tests
 
 
 @pytest.fixture

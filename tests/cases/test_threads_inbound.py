@@ -3,34 +3,14 @@ gets no case; an asset the author cannot see leaks nothing (same answer as a mis
 
 import json
 import time
-from unittest import mock
-
-import pytest
 
 from cases import threads
 from cases.models import Case
 from cases.thread_models import CaseThread, ThreadOutbox
-from communities import tradinggrid
 from communities.models import TradingGridEvent
-from communities.sync import sync_directory
 from emulators.tradinggrid.webhooks import encode_event, sign
 from tests import factories as f
 from tests.cases.threads_fixtures import BOB, EU, published_asset, reference
-
-
-@pytest.fixture
-def tg(db, settings):
-    from emulators.tradinggrid import TradingGridEmulator
-
-    emu = TradingGridEmulator(seed="demo").start()
-    settings.TRADING_GRID_URL = emu.trading_grid_url
-    sync_directory()
-    try:
-        with mock.patch.object(threads, "client", lambda: tradinggrid.ThreadClient(
-                max_retries=0, sleep=lambda s: None)):
-            yield emu
-    finally:
-        emu.stop()
 
 
 def _post_hook(client, event, secret, *, timestamp=None):

@@ -1,32 +1,13 @@
 """Cases opened on the portal, and what the case pages show about their thread."""
 
-from unittest import mock
 
-import pytest
 
 from cases import services, threads
 from cases.models import Case
 from cases.thread_models import CommunityThreadSetting, ThreadOutbox
-from communities import tradinggrid
 from communities.models import Community
-from communities.sync import sync_directory
 from tests import factories as f
 from tests.cases.threads_fixtures import BOB, EU, published_asset, reference
-
-
-@pytest.fixture
-def tg(db, settings):
-    from emulators.tradinggrid import TradingGridEmulator
-
-    emu = TradingGridEmulator(seed="demo").start()
-    settings.TRADING_GRID_URL = emu.trading_grid_url
-    sync_directory()
-    try:
-        with mock.patch.object(threads, "client", lambda: tradinggrid.ThreadClient(
-                max_retries=0, sleep=lambda s: None)):
-            yield emu
-    finally:
-        emu.stop()
 
 
 def _bob():
