@@ -10,6 +10,7 @@ from accounts.roles import is_brand_staff
 from assets.models import Asset
 from compliance import selectors, services
 from compliance.models import Acknowledgement
+from portal.ids import MAX_ID
 
 
 class AcknowledgementSerializer(serializers.ModelSerializer):
@@ -25,8 +26,8 @@ class AcknowledgementSerializer(serializers.ModelSerializer):
 
 
 class AcknowledgeSerializer(serializers.Serializer):
-    asset = serializers.IntegerField(min_value=1)
-    version = serializers.IntegerField(min_value=1, required=False,
+    asset = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
                                        help_text="the version number you work from")
 
 

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from notifications import services
 from notifications.models import Notice
+from portal.ids import MAX_ID
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -22,8 +23,9 @@ class NoticeSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                max_length=500, help_text="absent: mark all read")
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                required=False, max_length=500,
+                                help_text="absent: mark all read")
 
 
 class MarkedSerializer(serializers.Serializer):
