@@ -185,11 +185,6 @@ class Asset(models.Model):
         return self.title or self.public_id
 
     @property
-    def partner_version(self):
-        """The version partners get (None when they get none)."""
-        return self.approved_version
-
-    @property
     def orientation(self) -> str:
         if not self.width or not self.height:
             return ""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from assets import releases
@@ -188,10 +188,10 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
     events: list[dict] = []
     _free_public_ids([i.asset for i in new + changed], actor, events)
     _write(new, changed, now, cache)
-    _apply_cloudinary_moderation(changed, now, actor, events)
+    _apply_cloudinary_moderation(changed, now)
     _audit(new, changed, actor, events)
     record_many(events)
-    releases.mark_pending(_needing_delivery(new + changed))
+    releases.mark_pending(_needing_delivery(new, changed))
     if run is not None:
         Asset.objects.filter(asset_id__in=list(items)).exclude(last_seen_run=run).update(
             last_seen_run=run)
@@ -288,11 +288,12 @@ def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> Non
                    .values("asset_id").annotate(n=Max("number")).values_list("asset_id", "n"))
     insert_objects([_version_row(i, numbers.get(i.asset.pk, 0) + 1, now) for i in versioned],
                    ignore_conflicts=True)
-    for item in versioned[len(new):]:
+    if len(versioned) > len(new):
         # An undecided older version is never going to be released: the newer one waits.
-        AssetVersion.objects.filter(asset_id=item.asset.pk, review_state=ReviewState.PENDING,
-                                    version__lt=item.asset.version).update(
-            review_state=ReviewState.SUPERSEDED)
+        AssetVersion.objects.filter(
+            asset_id__in=[i.asset.pk for i in versioned[len(new):]],
+            review_state=ReviewState.PENDING, version__lt=F("asset__version"),
+        ).update(review_state=ReviewState.SUPERSEDED)
     if new:
         # One statement points every new asset at its first version (bulk_update would
         # build a CASE per row and field, far slower at 500 rows).
@@ -359,31 +360,40 @@ def _set_markets(new: list[_Item], changed: list[_Item], cache: TermCache) -> No
                  for item in items for slug in item.terms.markets])
 
 
-def _apply_cloudinary_moderation(changed: list[_Item], now, actor: str,
-                                 events: list[dict]) -> None:
+def _apply_cloudinary_moderation(changed: list[_Item], now) -> None:
     """Honour a decision made in Cloudinary unless ours is still on its way there."""
     from assets import services
 
-    for item in changed:
-        asset, status = item.asset, item.source["moderation_status"]
-        if (status not in (ApprovalState.APPROVED, ApprovalState.REJECTED)
-                or asset.moderation_push_pending or asset.version != item.previous_version):
-            continue  # a new version waits for review: the status may be the old one's
-        version = AssetVersion.objects.filter(asset=asset, version=asset.version).first()
+    candidates = [
+        i for i in changed
+        if i.source["moderation_status"] in (ApprovalState.APPROVED, ApprovalState.REJECTED)
+        and not i.asset.moderation_push_pending
+        # a new version waits for review: the status may still be the old version's
+        and i.asset.version == i.previous_version]
+    if not candidates:
+        return
+    versions = {v.asset_id: v for v in AssetVersion.objects.filter(
+        asset_id__in=[i.asset.pk for i in candidates], version=F("asset__version"))}
+    for item in candidates:
+        version, status = versions.get(item.asset.pk), item.source["moderation_status"]
         if version is None or version.review_state == status:
             continue
-        version.asset = asset
+        version.asset = item.asset
         services.version_decide(version=version, state=status, actor=None,
                                 source="cloudinary", decided_at=now)
 
 
-def _needing_delivery(items: list[_Item]) -> list[int]:
-    """Assets with a version to release, or a public master to restrict."""
+def _needing_delivery(new: list[_Item], changed: list[_Item]) -> list[int]:
+    """Assets with a version to release (first versions approved on arrival, new versions of
+    auto-approved kinds) or a public master to restrict; decisions queue their own work."""
     restrict = settings.CLOUDINARY_RESTRICT_MASTERS and settings.CLOUDINARY_AUTH_TOKEN_KEY
-    return [i.asset.pk for i in items
-            if i.asset.approval_state == ApprovalState.APPROVED
-            or (restrict and i.asset.delivery_type == "upload"
-                and i.asset.access_mode != "authenticated")]
+    pks = [i.asset.pk for i in new if i.asset.approval_state == ApprovalState.APPROVED]
+    pks += [i.asset.pk for i in changed
+            if i.asset.version != i.previous_version and auto_approves(i.terms.kind)]
+    if restrict:
+        pks += [i.asset.pk for i in new + changed
+                if i.asset.delivery_type == "upload" and i.asset.access_mode != "authenticated"]
+    return pks
 
 
 def _audit(new: list[_Item], changed: list[_Item], actor: str, events: list[dict]) -> None:

@@ -393,3 +393,19 @@ def test_a_revocation_cloudinary_did_not_confirm_is_retried_by_the_sweep(
     assert _get(link).status_code == 404
     asset.refresh_from_db()
     assert not asset.delivery_pending and asset.approved_version is None
+
+
+def test_a_metadata_change_of_a_released_asset_queues_no_delivery_work(
+        shop, django_capture_on_commit_callbacks):
+    # given: a tag added to an approved, released asset in Cloudinary
+    import cloudinary.api
+
+    cloudinary.api.update(shop["ridge-box"].public_id, tags="line:trail,new-tag")
+    # when
+    with django_capture_on_commit_callbacks(execute=False):
+        counts = sync_full().updated
+    # then: mirrored (both rows: the restriction changed their access_mode in Cloudinary since
+    # the first sync), and nothing flagged for release, revocation or restriction
+    assert counts == 2
+    assert "new-tag" in Asset.objects.get(pk=shop["ridge-box"].pk).tags
+    assert not Asset.objects.filter(delivery_pending=True).exists()

@@ -10,7 +10,8 @@ from cases.thread_models import CaseThread, ThreadPost
 from communities.sync import sync_directory
 from emulators.tradinggrid import TradingGridEmulator
 from tests import factories as f
-from tests.cases.threads_fixtures import BOB, EU, published_asset, reference, wait_for
+from tests.cases.threads_fixtures import BOB, EU, published_asset, reference
+from tests.helpers import wait_for
 
 INTERNAL = "Internal: the crop came from the old master, do not tell the partner"
 

@@ -1,6 +1,5 @@
 """Shared helpers of the Trading Grid thread tests."""
 
-import time
 from unittest import mock
 
 import pytest
@@ -11,13 +10,6 @@ BOB = "bob@alpine-outfitters.example"
 EU = "COMM-EU-RETAIL"
 
 
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def published_asset(f, title="Trailblazer 2 front view", community=EU):

@@ -1,7 +1,6 @@
 """End to end: Trading Grid removes a member, a real Celery worker applies the webhook,
 and the member's next request for a previously visible asset is a 404."""
 
-import time
 
 import pytest
 
@@ -10,17 +9,11 @@ from communities.models import Community, TradingGridEvent
 from communities.sync import sync_directory
 from emulators.tradinggrid import TradingGridEmulator
 from tests import factories as f
+from tests.helpers import wait_for
 
 pytestmark = pytest.mark.redis
 
 
-def _wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_member_removed_webhook_makes_the_next_request_a_404(celery_worker, live_server,
@@ -44,7 +37,7 @@ def test_member_removed_webhook_makes_the_next_request_a_404(celery_worker, live
 
         # then
         assert [a.status for a in attempts] == [200]
-        assert _wait_for(lambda: TradingGridEvent.objects.filter(state="applied").exists()), \
+        assert wait_for(lambda: TradingGridEvent.objects.filter(state="applied").exists()), \
             "the worker did not apply the event"
         assert client.get(f"/assets/{asset.pk}/").status_code == 404
     finally:
