@@ -22,7 +22,13 @@ from portal.validators import no_control_characters
 
 
 class CaseCreateSerializer(serializers.Serializer):
-    asset = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    asset = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                     allow_null=True, default=None,
+                                     help_text="Omit for a report about a missing asset.")
+    community = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                         allow_null=True, default=None,
+                                         help_text="One of your communities; default: the "
+                                                   "one that publishes the asset.")
     category = serializers.ChoiceField(choices=Case.Category.choices)
     subject = serializers.CharField(max_length=200, validators=[no_control_characters])
     body = serializers.CharField(max_length=20_000)

@@ -72,7 +72,10 @@ class Case(models.Model):
                                related_name="opened_cases")
     community = models.ForeignKey("communities.Community", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="cases")
-    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="cases")
+    # None for a report about something not in the catalog yet ("Missing asset", a launch-kit
+    # slot with nothing in it, a community thread about an asset the author cannot see).
+    asset = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="cases")
     asset_version = models.ForeignKey("assets.AssetVersion", null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=20, choices=Category.choices)

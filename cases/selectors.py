@@ -33,7 +33,12 @@ def resolution_candidates(case: Case, query: str, limit: int = 15) -> list[Asset
     """Assets (with versions) support may resolve `case` with: only what the opener can see,
     matching `query` — or, without one, the case's own asset."""
     base = Asset.objects.visible_to(case.opener)
-    assets = search_assets(base, query) if query.strip() else base.filter(pk=case.asset_id)
+    if query.strip():
+        assets = search_assets(base, query)
+    elif case.asset_id:
+        assets = base.filter(pk=case.asset_id)
+    else:
+        return []
     versions = Prefetch("versions", queryset=AssetVersion.objects.order_by("-version"))
     return list(assets.prefetch_related(versions)[:limit])
 

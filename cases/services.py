@@ -51,11 +51,21 @@ def _next_reference(now) -> str:
     return f"CASE-{now.year}-{counter.last:05d}"
 
 
-def _opening_membership(opener, asset: Asset) -> Membership:
+def _opening_membership(opener, asset: Asset | None, community=None) -> Membership:
+    """The membership a case is opened under: in `community` when one is named (it must be
+    one of the opener's), else one whose community publishes `asset` directly, else the first."""
     memberships = list(Membership.objects.current().filter(user=opener)
                        .select_related("partner", "community").order_by("pk"))
     if not memberships:
         raise CaseError("Only members of a partner organisation can open cases.")
+    if community is not None:
+        wanted = getattr(community, "pk", community)
+        chosen = next((m for m in memberships if m.community_id == wanted), None)
+        if chosen is None:
+            raise CaseNotFound("No such community.")
+        return chosen
+    if asset is None:
+        return memberships[0]
     granting = set(Publication.objects.filter(
         asset=asset, community_id__in=[m.community_id for m in memberships]
     ).values_list("community_id", flat=True))
@@ -109,27 +119,33 @@ def _change_status(case: Case, *, actor, to: str, note: str = "") -> Message:
 
 
 @transaction.atomic
-def case_open(*, opener, asset: Asset | int, category: str, subject: str, body: str,
-              priority: str = Case.Priority.NORMAL, referenced_assets: Iterable = ()) -> Case:
-    """Open a case about an asset the opener can see, on the version they saw.
+def case_open(*, opener, asset: Asset | int | None, category: str, subject: str, body: str,
+              priority: str = Case.Priority.NORMAL, referenced_assets: Iterable = (),
+              community=None) -> Case:
+    """Open a case about an asset the opener can see, on the version they saw — or, with
+    `asset=None`, about something missing from the catalog.
 
-    The partner and community come from the opener's current memberships (one that
-    publishes the asset directly when there is one). Support is emailed on commit.
+    The partner and community come from the opener's current memberships (`community` when
+    given, else one that publishes the asset directly when there is one). Support is
+    emailed on commit.
     """
-    found = Asset.objects.visible_to(opener).filter(pk=getattr(asset, "pk", asset)).first()
-    if found is None:
-        raise CaseNotFound("No such asset.")
+    found = None
+    if asset is not None:
+        found = Asset.objects.visible_to(opener).filter(pk=getattr(asset, "pk", asset)).first()
+        if found is None:
+            raise CaseNotFound("No such asset.")
     if category not in Case.Category.values or priority not in Case.Priority.values:
         raise CaseError("Choose a category and a priority from the lists.")
     if not subject.strip() or not body.strip():
         raise CaseError("A case needs a subject and a description.")
     if CONTROL_CHARACTERS.search(subject):
         raise CaseError("The subject must be a single line (it becomes an email subject).")
-    membership = _opening_membership(opener, found)
+    membership = _opening_membership(opener, found, community)
     now = timezone.now()
     case = Case.objects.create(
         reference=_next_reference(now), partner=membership.partner, opener=opener,
-        community=membership.community, asset=found, asset_version=found.approved_version,
+        community=membership.community, asset=found,
+        asset_version=found.approved_version if found else None,
         category=category, subject=subject.strip()[:200], priority=priority,
         sla_due_at=sla_due(priority, now), created_at=now,
     )

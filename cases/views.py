@@ -94,7 +94,8 @@ def case_detail(request, ref: str):
     staff = is_brand_staff(request.user)
     context = {
         "case": case, "thread": selectors.thread_for(request.user, case), "staff": staff,
-        "reply_form": ReplyForm(), "asset_url": selectors.asset_url(case.asset_id),
+        "reply_form": ReplyForm(),
+        "asset_url": selectors.asset_url(case.asset_id) if case.asset_id else "",
         "reopen_deadline": services.reopen_deadline(case), "now": timezone.now(),
     }
     if case.resolution_asset_id:
