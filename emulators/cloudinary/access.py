@@ -288,8 +288,9 @@ class DeliveryRequest:
     path: str
     token: str | None = None
     client_ip: str | None = None
+    accept: str | None = None  # the Accept header (f_auto, see transform.output_format)
 
     @classmethod
     def from_http(cls, path: str, raw_query: str = "", cookie: str | None = None,
-                  client_ip: str | None = None) -> DeliveryRequest:
-        return cls(path, token_from_request(raw_query, cookie), client_ip)
+                  client_ip: str | None = None, accept: str | None = None) -> DeliveryRequest:
+        return cls(path, token_from_request(raw_query, cookie), client_ip, accept)

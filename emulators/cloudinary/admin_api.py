@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 
-from . import metadata_api, mutations, search_api
+from . import metadata_api, mutations, rendering, search_api
 from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
 from .folders_api import route as route_folders
@@ -144,7 +144,8 @@ def details(emu, params, resource_type, delivery_type, public_id):
     res = emu.store.get(resource_type, delivery_type, public_id)
     if res is None:
         raise not_found(public_id)
-    return admin_details(res, emu.url, emu.cloud, versions=flag(params.get("versions", "")))
+    return {**admin_details(res, emu.url, emu.cloud, versions=flag(params.get("versions", ""))),
+            **rendering.details_extras(res, params)}
 
 
 def details_by_asset_id(emu, params, asset_id):
@@ -152,7 +153,8 @@ def details_by_asset_id(emu, params, asset_id):
     res = emu.store.get_by_asset_id(asset_id)
     if res is None:
         raise not_found(asset_id)
-    return admin_details(res, emu.url, emu.cloud, versions=flag(params.get("versions", "")))
+    return {**admin_details(res, emu.url, emu.cloud, versions=flag(params.get("versions", ""))),
+            **rendering.details_extras(res, params)}
 
 
 def update(emu, params, resource_type, delivery_type, public_id):
@@ -177,9 +179,20 @@ def update(emu, params, resource_type, delivery_type, public_id):
         mutations.merge_metadata(emu, [res], metadata, url=url)
     _rename_fields(emu, res, params)
     _access_fields(emu, res, access_rules)
+    _coordinates(emu, res, params)
     if status is not None and status != res.moderation_status:
         mutations.set_moderation(emu, res, status, url=url)
     return admin_details(res, emu.url, emu.cloud)
+
+
+def _coordinates(emu, res, params) -> None:
+    """``custom_coordinates`` (pipe-separated boxes; empty clears them): see rendering.py."""
+    if "custom_coordinates" not in params:
+        return
+    with emu.store.lock:
+        rendering.apply_upload_params(emu, res, params)
+        res.updated_ts = emu.store.now()
+    emu.store.changed()
 
 
 def _rename_fields(emu, res, params) -> None:

@@ -44,7 +44,7 @@ import zipfile
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from . import transform
+from . import rendering, transform
 from .access import AccessDenied, DeliveryGate, DeliveryRequest
 
 CACHE_CONTROL = "public, max-age=2592000"
@@ -190,10 +190,9 @@ class Delivery:
             derived = bool(parsed.transformation) or not _same_format(
                 requested or resource.format or "", resource.format or "")
             self.gate.after_lookup(resource, derived, signed, request)
-            body, fmt = self.render(resource, parsed.transformation, requested)
+            body, fmt, headers = self._cached_render(parsed, resource, requested, request)
         except (DeliveryError, AccessDenied, transform.TransformationError) as error:
             return self._cdn_error(error)
-        headers = self._media_headers(body, fmt)
         if "fl_attachment" in parsed.transformation:
             headers["Content-Disposition"] = self._disposition(resource, fmt)
         return 200, headers, body
@@ -225,11 +224,39 @@ class Delivery:
                 return resource, requested
         raise DeliveryError(404, f"Resource not found - {stem if dot else parsed.source}")
 
-    def render(self, resource, transformation: str, requested: str | None) -> tuple[bytes, str]:
+    def _cached_render(self, parsed: DeliveryPath, resource, requested, request):
+        """Render through the derived-image cache of :mod:`.rendering` (images with a
+        transformation only): a derivative stays as rendered until regenerated or purged."""
+        accept = getattr(request, "accept", None)
+        if resource.resource_type != "image" or not parsed.transformation:
+            body, fmt = self.render(resource, parsed.transformation, requested, accept=accept)
+            return body, fmt, self._media_headers(body, fmt)
+        components = transform.parse(parsed.transformation, self.store.named_transformation)
+        fmt = transform.output_format(components, requested, (resource.format or "").lower(),
+                                      accept)
+        cache = rendering.state(self.store)
+        key = rendering.cache_key(resource, parsed.transformation, fmt)
+        hit = cache.get(rendering.cache_owner(resource), key)
+        if hit is not None:
+            return hit[3], fmt, dict(hit[2])
+        body, fmt = self.render(resource, parsed.transformation, requested, accept=accept)
+        headers = self._media_headers(body, fmt)
+        path = f"/{self.cloud_name}/{parsed.resource_type}/{parsed.type}/" \
+               f"{parsed.transformation}/{parsed.source}"
+        cache.put(rendering.cache_owner(resource), key, (path, 200, headers, body))
+        return body, fmt, dict(headers)
+
+    def media_headers(self, body: bytes, fmt: str) -> dict[str, str]:
+        """The CDN headers of a delivered body (used by :mod:`.rendering`)."""
+        return self._media_headers(body, fmt)
+
+    def render(self, resource, transformation: str, requested: str | None,
+               accept: str | None = None) -> tuple[bytes, str]:
         """The delivered bytes and their format for a resource, transformation and extension.
 
         Images are transformed (or passed through when nothing changes), videos are rendered by
-        ``video.py``; raw files are delivered as stored.
+        ``video.py``; raw files are delivered as stored. `accept` (the request's Accept
+        header) decides what ``f_auto`` delivers.
         """
         original = (resource.format or "").lower()
         if resource.resource_type == "video":  # trims, sizes, formats, posters: video.py
@@ -242,10 +269,11 @@ class Delivery:
             stored_ext = posixpath.splitext(resource.public_id)[1].lstrip(".")
             return resource.data, requested or original or stored_ext
         components = transform.parse(transformation, self.store.named_transformation)
-        fmt = transform.output_format(components, requested, original)
+        fmt = transform.output_format(components, requested, original, accept)
         if not components and _same_format(fmt, original):
             return resource.data, original
-        return transform.render(resource.data, original, components, fmt), fmt
+        return transform.render(resource.data, original, components, fmt,
+                                rendering.focus_box(resource)), fmt
 
     @staticmethod
     def _media_headers(body: bytes, fmt: str) -> dict[str, str]:

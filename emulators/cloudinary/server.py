@@ -88,9 +88,12 @@ class Handler(BaseHTTPRequestHandler):
         query = parse_qs(split.query, keep_blank_values=True)
         body = self._body()
         self.cdn_request = DeliveryRequest.from_http(
-            split.path, split.query, self.headers.get("Cookie"), self.client_address[0])
+            split.path, split.query, self.headers.get("Cookie"), self.client_address[0],
+            self.headers.get("Accept"))
         try:
-            if split.path.startswith("/v1_1/"):
+            if split.path.startswith("/_emulator/"):
+                self._inspect(method, split.path, query)
+            elif split.path.startswith("/v1_1/"):
                 self._api(method, split.path[len("/v1_1/"):], query, body)
             elif "/search/" in split.path and method == "GET":
                 self._search_url(split.path, query)
@@ -101,6 +104,14 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # never let a bug kill the connection silently
             log.exception("emulator error on %s %s", method, self.path)
             self._json(500, {"error": {"message": f"Internal emulator error: {exc}"}})
+
+    def _inspect(self, method: str, path: str, query: dict) -> None:
+        """Emulator-only inspection endpoints (FIDELITY.md, "Inspection")."""
+        from . import rendering
+
+        if path.rstrip("/") == "/_emulator/invalidations" and method == "GET":
+            return self._json(200, rendering.invalidations_answer(self.emu.store, query))
+        raise ApiError(404, f"Unsupported emulator endpoint {method} {path}")
 
     # -- API host ---------------------------------------------------------------------
     def _api(self, method: str, path: str, query: dict, body: bytes) -> None:

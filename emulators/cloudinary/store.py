@@ -38,6 +38,7 @@ class Resource:
         "public_id_ts", "tags", "context", "metadata", "moderation_kind",
         "moderation_status", "moderation_ts", "asset_folder", "display_name",
         "original_filename", "derived", "versions", "access_mode", "access_control",
+        "custom_coordinates",
     )
 
     def __init__(self, **fields):
@@ -56,6 +57,7 @@ class Resource:
         self.tags_ts = self.context_ts = self.metadata_ts = self.public_id_ts = None
         self.access_mode = "public"
         self.access_control = None  # validated rules (access.parse_access_control) or None
+        self.custom_coordinates: list[list[int]] = []  # [[x, y, w, h]] (rendering.py)
         self.original_filename = ""
         self.seq = 0
         for name, value in fields.items():

@@ -6,11 +6,14 @@ deliver, and `render` applies the components to the original bytes.
 
 What is rendered: ``w_ h_`` (pixels, or relative when written with a dot: ``w_0.5``), ``ar_``
 (``16:9`` or ``1.5``), ``dpr_`` (multiplies the size), ``c_`` (scale, fit, limit, mfit, fill,
-lfill, fill_pad, pad, lpad, mpad, crop, thumb), ``g_`` (compass directions; ``face``, ``faces``,
-``auto`` and ``auto:*`` fall back to the centre: the emulator has no face or saliency
+lfill, fill_pad, pad, lpad, mpad, crop, thumb), ``g_`` (compass directions, ``custom``,
+``auto``; ``face`` and ``faces`` fall back to the centre: the emulator has no face
 detection), ``b_`` (pad background: a colour name, ``rgb:RRGGBB[AA]`` or ``transparent``),
-``x_ y_`` (crop offsets), ``pg_`` (page or frame), ``f_`` (``auto`` delivers WebP) and ``q_``
-(``auto`` means 80). Named transformations ``t_<name>`` (``t_a.b`` chains several) are
+``x_ y_`` (crop offsets), ``pg_`` (page or frame), ``f_`` (``auto`` follows the Accept
+header) and ``q_`` (``auto`` 80, ``auto:best`` 90, ``:good`` 80, ``:eco`` 70, ``:low`` 60).
+``g_custom`` and ``g_auto`` crop around the asset's custom coordinates; ``g_auto`` without
+them uses a deterministic saliency stand-in (edge energy), see :func:`salient_centre`.
+Named transformations ``t_<name>`` (``t_a.b`` chains several) are
 expanded through a lookup function. Every other documented Cloudinary parameter (effects,
 overlays, radius, ...) is accepted and ignored; an unknown parameter or an unusable value
 raises `TransformationError`, which the delivery layer turns into HTTP 400.
@@ -26,7 +29,7 @@ import io
 import re
 from collections.abc import Callable
 
-from PIL import Image, ImageColor, ImageDraw, ImageOps, PdfParser
+from PIL import Image, ImageColor, ImageDraw, ImageFilter, ImageOps, PdfParser
 
 Component = dict[str, str]
 
@@ -182,11 +185,22 @@ def _colour(value: str) -> tuple[int, int, int, int]:
 # ---------------------------------------------------------------- output format and quality
 
 
-def output_format(components: list[Component], requested: str | None, original: str) -> str:
-    """The delivered format: the last ``f_`` wins, then the URL extension, then the original."""
+def output_format(components: list[Component], requested: str | None, original: str,
+                  accept: str | None = None) -> str:
+    """The delivered format: the last ``f_`` wins, then the URL extension, then the original.
+
+    ``f_auto`` follows the request's ``Accept`` header: WebP when the client accepts it,
+    else the original's format when it is JPEG/PNG/GIF, else JPEG. AVIF is never chosen
+    (on Cloudinary it is an account opt-in). Without a known Accept header: WebP.
+    """
     fmt = next((c["f"] for c in reversed(components) if "f" in c), None) or requested or original
     fmt = fmt.lower()
-    return AUTO_FORMAT if fmt.startswith("auto") else fmt
+    if not fmt.startswith("auto"):
+        return fmt
+    if accept is None or "image/webp" in accept.lower():
+        return AUTO_FORMAT
+    base = (original or "").lower()
+    return base if base in ("jpg", "jpeg", "png", "gif") else "jpg"
 
 
 def content_type(fmt: str) -> str | None:
@@ -207,15 +221,43 @@ def _quality(components: list[Component]) -> int | None:
 # ---------------------------------------------------------------- rendering
 
 
-def render(data: bytes, source_format: str, components: list[Component], fmt: str) -> bytes:
-    """Apply the components to the original bytes and encode the result as `fmt`."""
+def render(data: bytes, source_format: str, components: list[Component], fmt: str,
+           focus: tuple[int, int, int, int] | None = None) -> bytes:
+    """Apply the components to the original bytes and encode the result as `fmt`.
+
+    `focus` is the asset's custom coordinates box (original pixels), used by ``g_custom``
+    and by ``g_auto`` (see :mod:`.rendering`).
+    """
     if fmt not in FORMATS:
         raise TransformationError(f"Invalid transformation - unsupported format {fmt}")
     page = next((int(c["pg"]) for c in components if "pg" in c), 1)
     image = load_page(data, source_format, page)
+    frame = _Focus(focus, image.size)
     for component in components:
-        image = apply_component(image, component)
+        image = apply_component(image, component, frame)
+        frame.follow(image.size)
     return encode(image, fmt, _quality(components))
+
+
+class _Focus:
+    """The custom-coordinates box, followed through resizes of the image (scaled with it)."""
+
+    def __init__(self, box, size):
+        self.box = tuple(float(n) for n in box) if box else None
+        self.size = size
+
+    def follow(self, size) -> None:
+        if self.box and size != self.size:
+            sx, sy = size[0] / self.size[0], size[1] / self.size[1]
+            x, y, w, h = self.box
+            self.box = (x * sx, y * sy, w * sx, h * sy)
+        self.size = size
+
+    def centre(self) -> tuple[float, float] | None:
+        if not self.box:
+            return None
+        x, y, w, h = self.box
+        return x + w / 2, y + h / 2
 
 
 def load_page(data: bytes, source_format: str, page: int) -> Image.Image:
@@ -260,7 +302,11 @@ def _placeholder(width: int, height: int, page: int) -> Image.Image:
     return image
 
 
-def apply_component(image: Image.Image, component: Component) -> Image.Image:
+FOCAL_CROPS = frozenset({"fill", "lfill", "fill_pad", "thumb", "auto", "imagga_crop", "crop"})
+
+
+def apply_component(image: Image.Image, component: Component,
+                    focus: _Focus | None = None) -> Image.Image:
     """Resize/crop/pad `image` as one transformation component asks."""
     size = target_size(component, image.width, image.height)
     if size is None:
@@ -270,6 +316,11 @@ def apply_component(image: Image.Image, component: Component) -> Image.Image:
     width, height = size
     if width * height > MAX_PIXELS:
         raise TransformationError("Invalid transformation - requested size is too large")
+    centre = _focal_centre(image, gravity, focus) if mode in FOCAL_CROPS else None
+    if centre is not None and mode != "crop":
+        return _fill_around(image, width, height, centre, limit=mode == "lfill")
+    if centre is not None:
+        return _crop_around(image, width, height, centre)
     if mode in ("fill", "lfill", "fill_pad", "thumb", "auto", "imagga_crop"):
         return _fill(image, width, height, gravity, limit=mode == "lfill")
     if mode in ("pad", "lpad", "mpad"):
@@ -350,6 +401,66 @@ def _crop(image, width: int, height: int, gravity: str, component: Component):
     top = round((image.height - height) * cy) + y_offset
     left = min(max(0, left), image.width - width)
     top = min(max(0, top), image.height - height)
+    return image.crop((left, top, left + width, top + height))
+
+
+def _focal_centre(image, gravity: str, focus: _Focus | None) -> tuple[float, float] | None:
+    """Where a crop is centred for ``g_custom`` / ``g_auto`` (None: compass gravity).
+
+    ``g_custom`` and ``g_auto`` use the custom coordinates when the asset has them (Cloudinary:
+    "taking the custom coordinates as-is and overriding the detection algorithm"), except
+    ``g_auto:custom_no_override`` / ``g_auto:none``. Without them ``g_auto`` uses a
+    deterministic saliency stand-in (:func:`salient_centre`); ``g_custom`` the centre.
+    """
+    name, _, option = gravity.partition(":")
+    if name not in ("custom", "auto"):
+        return None
+    centre = focus.centre() if focus else None
+    if centre is not None and option not in ("custom_no_override", "none"):
+        return centre
+    if name == "auto":
+        return salient_centre(image)
+    return image.width / 2, image.height / 2
+
+
+def salient_centre(image: Image.Image) -> tuple[float, float]:
+    """The centroid of edge energy (a stand-in for Cloudinary's AI saliency): busy, contrasty
+    regions pull the crop; a flat background does not. Deterministic for the same pixels."""
+    small = image.convert("L")
+    scale = max(1.0, max(small.size) / 96)
+    small = small.resize((max(1, round(small.width / scale)), max(1, round(small.height / scale))))
+    energy = small.filter(ImageFilter.FIND_EDGES)
+    pixels = energy.load()
+    total = sx = sy = 0.0
+    for y in range(1, energy.height - 1):  # the filter's border rows are artefacts
+        for x in range(1, energy.width - 1):
+            weight = pixels[x, y] ** 2
+            total += weight
+            sx += weight * x
+            sy += weight * y
+    if not total:
+        return image.width / 2, image.height / 2
+    return (sx / total + 0.5) * image.width / energy.width, \
+        (sy / total + 0.5) * image.height / energy.height
+
+
+def _fill_around(image, width: int, height: int, centre, limit: bool) -> Image.Image:
+    """Cover width x height, keeping `centre` (source pixels) as near the middle as fits."""
+    if limit and (image.width < width or image.height < height):
+        shrink = min(1.0, image.width / width, image.height / height)
+        width, height = max(1, round(width * shrink)), max(1, round(height * shrink))
+    scale = max(width / image.width, height / image.height)
+    crop_w, crop_h = width / scale, height / scale
+    left = min(max(0.0, centre[0] - crop_w / 2), image.width - crop_w)
+    top = min(max(0.0, centre[1] - crop_h / 2), image.height - crop_h)
+    return image.resize((width, height), Image.LANCZOS,
+                        box=(left, top, left + crop_w, top + crop_h))
+
+
+def _crop_around(image, width: int, height: int, centre) -> Image.Image:
+    width, height = min(width, image.width), min(height, image.height)
+    left = round(min(max(0.0, centre[0] - width / 2), image.width - width))
+    top = round(min(max(0.0, centre[1] - height / 2), image.height - height))
     return image.crop((left, top, left + width, top + height))
 
 

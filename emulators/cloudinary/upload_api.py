@@ -14,7 +14,7 @@ import string
 import urllib.request
 import uuid
 
-from . import mutations
+from . import mutations, rendering
 from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
 from .media import inspect
@@ -103,6 +103,7 @@ def upload(emu, rt: str, params: dict, file) -> dict:
             type=dtype, created_ts=now, version=0, display_name=None, asset_folder=None)
         _store_bytes(res, data, info, now, filename)
         _apply_descriptive(emu, res, params, metadata, now)
+        rendering.apply_upload_params(emu, res, params)
         store_access_control(res, access_rules)
         if params.get("moderation"):
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
@@ -115,6 +116,7 @@ def upload(emu, rt: str, params: dict, file) -> dict:
         answer["eager"] = eager
     if existing is not None:
         answer["overwritten"] = True
+    rendering.after_write(emu, res, params, answer, action="upload")
     emu.notifier.emit("upload", dict(answer), url=params.get("notification_url"))
     return answer
 
@@ -161,6 +163,7 @@ def explicit(emu, rt: str, params: dict, file) -> dict:
     with emu.store.lock:
         now = emu.store.now()
         _apply_descriptive(emu, res, params, metadata, now)
+        rendering.apply_upload_params(emu, res, params)
         store_access_control(res, access_rules)
         if params.get("moderation"):
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
@@ -171,7 +174,7 @@ def explicit(emu, rt: str, params: dict, file) -> dict:
     answer = upload_answer(res, emu.url, emu.cloud, emu.api_key)
     if eager:
         answer["eager"] = eager
-    return answer
+    return rendering.after_write(emu, res, params, answer, action="explicit")
 
 
 def _existing(emu, rt: str, params: dict, name: str) -> Resource:
