@@ -16,6 +16,7 @@ ASSET_PUBLISHED = "asset.published"
 ASSET_UNPUBLISHED = "asset.unpublished"
 ASSET_DOWNLOADED = "asset.downloaded"
 ASSET_ACKNOWLEDGED = "asset.acknowledged"
+ASSET_RENDERING_UPDATED = "asset.rendering_updated"
 MEMBERSHIP_GRANTED = "membership.granted"
 MEMBERSHIP_REVOKED = "membership.revoked"
 MEMBERSHIP_UPDATED = "membership.updated"
@@ -43,6 +44,8 @@ ACTIONS: dict[str, str] = {
     ASSET_UNPUBLISHED: "An asset (or a publication rule) was withdrawn from a community.",
     ASSET_DOWNLOADED: "A partner user downloaded an asset version (payload: preset).",
     ASSET_ACKNOWLEDGED: "A partner user acknowledged receipt of an asset version.",
+    ASSET_RENDERING_UPDATED: "How an asset's presets render changed in Cloudinary, with no new "
+                             "version (payload: change, before, after, presets, derivatives).",
     MEMBERSHIP_GRANTED: "A user joined a community on behalf of a partner organisation.",
     MEMBERSHIP_REVOKED: "A user's membership was removed or suspended; access ends at once.",
     MEMBERSHIP_UPDATED: "A membership's role or validity window changed.",

@@ -221,6 +221,10 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} to {self.recipient} ({self.key})"
 
 
+from cases.rendering_models import (  # noqa: E402,F401  (rendering quality: #15)
+    RenderingFix,
+    RenderingReport,
+)
 from cases.thread_models import (  # noqa: E402,F401  (Trading Grid threads: #16)
     CaseThread,
     CommunityThreadSetting,

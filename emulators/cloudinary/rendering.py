@@ -184,7 +184,10 @@ def after_write(emu, res, params: dict, answer: dict, *, action: str) -> dict:
     if flag(str(params.get("invalidate", "0"))):
         state(emu.store).purge(res, reason=action)
     if action == "explicit" and params.get("eager"):
-        _regenerate(emu, res, params["eager"])
+        facts = _regenerate(emu, res, params["eager"])
+        if facts and len(facts) == len(answer.get("eager") or []):
+            pairs = zip(answer["eager"], facts, strict=True)
+            answer["eager"] = [{**entry, **fact} for entry, fact in pairs]
     if res.custom_coordinates:
         answer["coordinates"] = coordinates_shape(res)
     if flag(str(params.get("quality_analysis", "0"))):
@@ -204,11 +207,13 @@ def details_extras(res, params: dict) -> dict:
     return extra
 
 
-def _regenerate(emu, res, eager: str) -> None:
-    """``explicit`` processes each eager transformation anew, even if it exists already."""
+def _regenerate(emu, res, eager: str) -> list[dict]:
+    """``explicit`` processes each eager transformation anew, even if it exists already;
+    returns each derivative's real ``bytes``, ``width``, ``height`` and ``format``."""
     delivery = emu.delivery()
     if delivery is None or res.resource_type != "image":
-        return
+        return []
+    facts = []
     for spec in filter(None, str(eager).split("|")):
         transformation, _, fmt = spec.rpartition("/") if _has_format(spec) else (spec, "", "")
         fmt = fmt or res.format
@@ -216,11 +221,15 @@ def _regenerate(emu, res, eager: str) -> None:
         key = cache_key(res, transformation, out_fmt)
         path = f"/{emu.cloud}/{res.resource_type}/{res.type}/{transformation}/" \
                f"{res.public_id}.{out_fmt}"
-        state(emu.store).put(cache_owner(res), key, (path, 200, delivery.media_headers(body, out_fmt),
-                                                 body))
+        headers = delivery.media_headers(body, out_fmt)
+        state(emu.store).put(cache_owner(res), key, (path, 200, headers, body))
+        width, height = Image.open(io.BytesIO(body)).size
+        fact = {"format": out_fmt, "bytes": len(body), "width": width, "height": height}
+        facts.append(fact)
         state(emu.store).eager_regenerated.append(
-            {"asset_id": res.asset_id, "transformation": transformation, "format": out_fmt,
-             "bytes": len(body)})
+            {"asset_id": res.asset_id, "public_id": res.public_id,
+             "transformation": transformation, **fact})
+    return facts
 
 
 def _has_format(spec: str) -> bool:

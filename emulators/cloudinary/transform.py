@@ -427,7 +427,7 @@ def salient_centre(image: Image.Image) -> tuple[float, float]:
     """The centroid of edge energy (a stand-in for Cloudinary's AI saliency): busy, contrasty
     regions pull the crop; a flat background does not. Deterministic for the same pixels."""
     small = image.convert("L")
-    scale = max(1.0, max(small.size) / 96)
+    scale = max(1.0, max(small.size) / 256)
     small = small.resize((max(1, round(small.width / scale)), max(1, round(small.height / scale))))
     energy = small.filter(ImageFilter.FIND_EDGES)
     pixels = energy.load()
