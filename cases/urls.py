@@ -3,9 +3,10 @@
 from django.urls import path
 
 from cases import views
+from cases.rendering_urls import urlpatterns as rendering_urlpatterns
 
 app_name = "cases"
-urlpatterns = [
+urlpatterns = rendering_urlpatterns + [
     path("cases/", views.case_list, name="list"),
     path("cases/new/", views.case_open, name="open"),
     path("cases/queue/", views.case_queue, name="queue"),

@@ -249,3 +249,12 @@ def zip_links(assets, preset=None, *, name: str = "assets") -> list[DownloadLink
                                            "format": preset.format or ""}]
         links.append(DownloadLink(cloudinary.utils.download_zip_url(**options), expires_at))
     return links
+
+
+def derivative_url(asset, raw_transformation: str, fmt: str | None = None) -> str | None:
+    """A page image of the partner copy through `raw_transformation` (rendering previews:
+    the derivative a preset delivers, before/after a fix). None before a release."""
+    target = partner_target(asset)
+    if target is None or asset.resource_type != "image":
+        return None
+    return _url(target, [{"raw_transformation": raw_transformation}], fmt or None)

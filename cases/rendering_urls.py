@@ -1,0 +1,12 @@
+"""URLs of rendering-quality feedback (included from cases.urls)."""
+
+from django.urls import path
+
+from cases import rendering_views
+
+urlpatterns = [
+    path("cases/rendering/new/", rendering_views.rendering_report, name="rendering_report"),
+    path("cases/rendering/fixes/", rendering_views.rendering_fixes, name="rendering_fixes"),
+    path("cases/<str:ref>/rendering/focal-point/", rendering_views.rendering_focal_point,
+         name="rendering_focal_point"),
+]

@@ -1,0 +1,78 @@
+"""The rendering-quality panel of a case page and the asset page's report links (#15)."""
+
+from django import template
+
+from assets import rendering as asset_rendering
+from assets.cloudinary.delivery import derivative_url, master_original_url, preview_url
+from cases.rendering_models import RenderingFix, RenderingReport
+
+register = template.Library()
+
+
+def before_transformation(fix: RenderingFix) -> str:
+    """The preset as it rendered before a focal-point fix: ``g_auto`` ignoring the custom
+    coordinates (``g_auto:custom_no_override``) when there were none before."""
+    if fix.kind == RenderingFix.Kind.FOCAL_POINT and not fix.before_coordinates:
+        return fix.transformation.replace("g_auto", "g_auto:custom_no_override")
+    return fix.transformation
+
+
+def _fix_view(fix: RenderingFix, asset, fmt: str) -> dict:
+    return {"fix": fix, "after_url": derivative_url(asset, fix.transformation, fmt),
+            "before_url": derivative_url(asset, before_transformation(fix), fmt)}
+
+
+@register.inclusion_tag("cases/_rendering_panel.html", takes_context=True)
+def rendering_panel(context, case):
+    """Report facts for everyone; diagnosis and the focal-point form for staff."""
+    report = (RenderingReport.objects.filter(case=case)
+              .select_related("preset", "asset_version").first())
+    if report is None or case.asset is None:
+        return {"report": None}
+    asset = case.asset
+    staff = bool(context.get("staff"))
+    fixes = [_fix_view(fix, asset, report.delivered_format)
+             for fix in RenderingFix.objects.filter(case=case).order_by("created_at")]
+    panel = {"report": report, "case": case, "staff": staff, "fixes": fixes,
+             "csrf_token": context.get("csrf_token"), "request": context.get("request"),
+             "delivered_url": derivative_url(asset, report.delivered_transformation,
+                                             report.delivered_format)}
+    if staff and case.is_open and report.preset is not None:
+        panel.update(_staff_panel(asset, report))
+    return panel
+
+
+def _staff_panel(asset, report) -> dict:
+    diagnosis = asset_rendering.diagnose(asset=asset, preset=report.preset)
+    version = asset.approved_version
+    comparisons = [
+        (name, label, diagnosis.specs[name], diagnosis.facts.get(name))
+        for name, label in (("delivered", "What the partner got"),
+                            ("auto_format_quality", "Same preset with f_auto,q_auto"),
+                            ("auto_gravity", "Same preset with g_auto"))]
+    return {
+        "diagnosis": diagnosis,
+        "comparisons": [
+            {"name": name, "label": label, "spec": spec, "facts": facts,
+             "url": derivative_url(asset, spec["raw_transformation"].replace(
+                 "/q_auto", ",f_auto,q_auto") if name == "auto_format_quality"
+                 else spec["raw_transformation"],
+                 None if name == "auto_format_quality" else spec["format"])}
+            for name, label, spec, facts in comparisons],
+        "source_url": preview_url(asset, 960),
+        "source_full_url": master_original_url(asset),
+        "source_width": version.width if version else asset.width,
+        "source_height": version.height if version else asset.height,
+        "follows_focal_point": asset_rendering.follows_focal_point(
+            report.delivered_transformation),
+        "focal_box": diagnosis.analysis.get("custom_coordinates"),
+    }
+
+
+@register.filter
+def kilobytes(value) -> str:
+    """12345 -> "12.1 KB"."""
+    try:
+        return f"{int(value) / 1024:.1f} KB"
+    except (TypeError, ValueError):
+        return "—"
