@@ -35,5 +35,6 @@
     show();
   });
   ["x", "y", "w", "h"].forEach(function (name) { field(name).addEventListener("input", show); });
+  window.addEventListener("resize", show);
   if (image.complete) { show(); } else { image.addEventListener("load", show); }
 }());
