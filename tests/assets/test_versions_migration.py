@@ -76,3 +76,13 @@ def test_the_migration_carries_the_demo_catalog_over():
         assert asset.approved_version_id is None  # until the delivery sweep releases it
     states = {s for s, _ in expected.values()}
     assert states == {"approved", "rejected", "pending"}
+
+
+@pytest.fixture(autouse=True)
+def _latest_schema_afterwards():
+    """Stepping assets back unapplies every later migration that depends on it (cases, ...);
+    migrate to the full graph again so later tests in this process find their tables."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
