@@ -7,7 +7,6 @@ from cases.models import Case
 from cases.services import BULK_ACTIONS
 from portal.validators import no_control_characters
 
-
 C = Case.Category
 # Without an asset a partner reports what is not in the catalog; with one, what is wrong
 # with it ("Missing asset" about an asset the partner is looking at makes no sense).

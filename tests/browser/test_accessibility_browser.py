@@ -67,7 +67,8 @@ def test_support_pages_have_no_serious_accessibility_violations(
 def test_content_pages_have_no_serious_accessibility_violations(
         browser, live_server, presets, content, alice_asset, eu_retailers):
     f.AssetVersionFactory(asset=alice_asset)
-    paths = ["/", "/admin/", "/admin/assets/asset/", f"/admin/assets/asset/{alice_asset.pk}/change/",
+    paths = ["/", "/admin/", "/admin/assets/asset/",
+             f"/admin/assets/asset/{alice_asset.pk}/change/",
              "/admin/communities/publication/", "/admin/communities/publication/add/",
              f"/staff/currency/assets/{alice_asset.pk}/",
              f"/staff/currency/communities/{eu_retailers.pk}/"]
