@@ -6,10 +6,16 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: run test lint install clean-demo fuzz
 
+PIP_LOG := $(VENV)/pip-install.log
+
+# pip's output (and the warnings of local package indexes) goes to a log, shown only when
+# the install fails, so `make run` shows the demo logins and not pages of pip warnings.
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	@echo "Installing the Python dependencies into $(VENV) (log: $(PIP_LOG))..."
+	@( $(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip \
+	  && $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+	  ) >$(PIP_LOG) 2>&1 || { cat $(PIP_LOG); echo "pip install failed (see above)"; exit 1; }
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)

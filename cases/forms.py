@@ -7,6 +7,11 @@ from cases.models import Case
 from cases.services import BULK_ACTIONS
 from portal.validators import no_control_characters
 
+C = Case.Category
+# Without an asset a partner reports what is not in the catalog; with one, what is wrong
+# with it ("Missing asset" about an asset the partner is looking at makes no sense).
+CATEGORIES_WITHOUT_ASSET = [C.MISSING_ASSET, C.ALTERNATE_FORMAT, C.OTHER]
+
 
 class OpenCaseForm(forms.Form):
     category = forms.ChoiceField(choices=Case.Category.choices, label="What is wrong?")
@@ -17,6 +22,19 @@ class OpenCaseForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000,
                            label="Describe the problem",
                            help_text="Markdown is supported: **bold**, lists, links.")
+
+    def __init__(self, *args, with_asset: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        if with_asset:
+            category.choices = [c for c in C.choices if c[0] != C.MISSING_ASSET]
+            category.initial = C.INCORRECT_ASSET
+        else:
+            category.choices = [(c.value, c.label) for c in CATEGORIES_WITHOUT_ASSET]
+            category.initial = C.MISSING_ASSET
+            self.fields["body"].label = "What are you looking for?"
+            self.fields["body"].help_text = ("Name the product, market, language and format "
+                                             "you need. Markdown is supported.")
 
 
 class ReplyForm(forms.Form):

@@ -22,6 +22,12 @@ def case_for(user, ref: str) -> Case | None:
     return qs.filter(**lookup).first()
 
 
+def open_cases_on(user, asset) -> list[Case]:
+    """The still-open cases on `asset` that `user` can read (theirs, or their organisation's
+    when they administer it), newest first, so the open form can say one exists."""
+    return list(cases_for(user).open().filter(asset=asset).order_by("-created_at")[:5])
+
+
 def thread_for(user, case: Case):
     """The messages of `case` that `user` may read (partners never get internal notes)."""
     return (case.messages.visible_to(user).select_related("author", "tg_post")

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -70,10 +71,14 @@ def case_list(request):
 
 @login_required
 def case_open(request):
+    """Open a case about an asset (`?asset=<id>`, one the user can see) or, without one,
+    about something missing from the catalog."""
     asset_id = request.GET.get("asset", "")
-    asset = get_object_or_404(Asset.objects.visible_to(request.user).select_related(
-        "approved_version"), pk=int(asset_id) if asset_id.isdigit() else 0)
-    form = OpenCaseForm(request.POST or None)
+    asset = None
+    if asset_id:
+        asset = get_object_or_404(Asset.objects.visible_to(request.user).select_related(
+            "approved_version"), pk=int(asset_id) if asset_id.isdigit() else 0)
+    form = OpenCaseForm(request.POST or None, with_asset=asset is not None)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_open(opener=request.user, asset=asset, **form.cleaned_data)
@@ -84,8 +89,12 @@ def case_open(request):
         else:
             messages.success(request, f"Case {case.reference} opened. Support will answer here.")
             return redirect("cases:detail", ref=case.reference)
-    return render(request, "cases/open.html", {"form": form, "asset": asset,
-                                               "asset_url": selectors.asset_url(asset.pk)})
+    return render(request, "cases/open.html", {
+        "form": form, "asset": asset,
+        "asset_url": selectors.asset_url(asset.pk) if asset else "",
+        "cancel_url": selectors.asset_url(asset.pk) if asset else reverse("assets:catalog"),
+        "open_cases": selectors.open_cases_on(request.user, asset) if asset else [],
+    })
 
 
 @login_required

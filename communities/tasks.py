@@ -77,6 +77,7 @@ def send_invitation_email(invitation_pk: int, path: str) -> bool:
         subject=single_line(f"{invitation.invited_by} invited you to {invitation.community} "
                             f"on the {settings.BRAND_NAME} Partner Portal"),
         message=render_to_string("communities/email/invitation.txt", context),
+        html_message=render_to_string("communities/email/invitation.html", context),
         from_email=None, recipient_list=[invitation.email],
     )
     return True

@@ -105,23 +105,25 @@ def accept_invitation(request, token: str):
                                 user=existing or User(email=invitation.email))
     if request.method == "POST" and form.is_valid():
         try:
-            user = _accept_with_password(invitation, existing, form.cleaned_data["password1"])
+            user = _accept_with_password(invitation, existing, form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
         else:
             login(request, user, backend=AUTH_BACKEND)
-            messages.success(request, f"Welcome to {invitation.community}.")
-            return redirect("communities:mine")
+            messages.success(request, f"Welcome to {invitation.community}. This is the "
+                                      "catalog of the media shared with you.")
+            return redirect("assets:catalog")
     return render(request, "communities/accept_invitation.html",
                   {"invitation": invitation, "form": form},
                   status=400 if form.errors else 200)
 
 
-def _accept_with_password(invitation, existing, password: str) -> User:
+def _accept_with_password(invitation, existing, data: dict) -> User:
     with transaction.atomic():
         user = existing or User.objects.create_user(invitation.email, password=None)
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        user.set_password(data["password1"])
+        user.first_name, user.last_name = data["first_name"].strip(), data["last_name"].strip()
+        user.save(update_fields=["password", "first_name", "last_name"])
         # The invitation reached this mailbox: the address is verified.
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True})
@@ -142,4 +144,5 @@ def _accept_signed_in(request, invitation):
         messages.error(request, exc.messages[0] if hasattr(exc, "messages") else str(exc))
     else:
         messages.success(request, f"You joined {invitation.community}.")
+        return redirect("assets:catalog")
     return redirect("communities:mine")

@@ -32,7 +32,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port the site listens on (`make run` passes it to runserver); absolute links in
+# emails follow it unless SITE_URL names the public address.
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 BRAND_NAME = env_str("BRAND_NAME", "Kestrel Outdoor")
 
 INSTALLED_APPS = [

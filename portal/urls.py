@@ -1,6 +1,8 @@
 """Root URLs. Each app includes its own pages at the root and its API under /api/v1/."""
 
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -35,6 +37,8 @@ admin.site.index = _index_with_review_count
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says; the icon itself is static.
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"))),
     path("accounts/", include("portal.sso_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
@@ -54,6 +58,7 @@ urlpatterns = [
 ]
 
 handler404 = "portal.errors.not_found"
+handler500 = "portal.errors.server_error"
 
 admin.site.site_header = "Partner Asset Portal administration"
 

@@ -38,9 +38,10 @@ def test_the_open_form_shows_errors_and_keeps_the_input(bob, alice_asset, client
     assert not Case.objects.exists()
 
 
-def test_the_open_form_404s_without_an_asset(bob, client_for):
-    assert client_for(bob).get("/cases/new/").status_code == 404
+def test_the_open_form_404s_for_an_asset_that_is_not_one(bob, client_for):
+    # (without `?asset=` it is the "missing asset" form: tests/cases/test_open_form.py)
     assert client_for(bob).get("/cases/new/?asset=abc").status_code == 404
+    assert client_for(bob).get("/cases/new/?asset=999999").status_code == 404
 
 
 def test_partners_reply_close_and_reopen(bob_case, bob, client_for):

@@ -83,13 +83,15 @@ def test_a_partner_admin_invites_a_colleague_who_signs_up_and_joins(
     # when
     path = _accept_path()
     form = client.get(path)
-    joined = client.post(path, {"password1": "a long enough passphrase 42",
+    joined = client.post(path, {"first_name": "Dora", "last_name": "Keller",
+                                "password1": "a long enough passphrase 42",
                                 "password2": "a long enough passphrase 42"})
 
-    # then
+    # then: she is asked for her name, and lands on the catalog
     assert form.status_code == 200
-    assert joined.status_code == 302
+    assert joined.status_code == 302 and joined["Location"] == "/catalog/"
     dora = User.objects.get(email="dora@alpine-outfitters.example")
+    assert dora.get_full_name() == "Dora Keller"
     membership = Membership.objects.get(user=dora)
     assert (membership.community, membership.partner.name, membership.role,
             membership.source) == (eu_retailers, "Alpine Outfitters GmbH", "member",
@@ -141,7 +143,8 @@ def test_an_invitation_dies_with_its_inviters_admin_role(client_for, alice, eu_r
     client.logout()
 
     # when
-    response = client.post(_accept_path(), {"password1": "a long enough passphrase 42",
+    response = client.post(_accept_path(), {"first_name": "Gus", "last_name": "Gruber",
+                                            "password1": "a long enough passphrase 42",
                                             "password2": "a long enough passphrase 42"})
 
     # then

@@ -7,6 +7,7 @@ its `demo.seed(stdout)`; this command orders them and prints the logins.
 import importlib
 import os
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -74,4 +75,5 @@ class Command(BaseCommand):
             present = User.objects.filter(email=email).exists()
             note = "" if present else "  (not synced from Trading Grid yet)"
             self.stdout.write(f"  {email:36} {description}{note}")
-        self.stdout.write("Site: http://127.0.0.1:8000  ·  Admin: http://127.0.0.1:8000/admin/\n")
+        site = settings.SITE_URL
+        self.stdout.write(f"Site: {site}  ·  Admin: {site}/admin/\n")
