@@ -19,6 +19,7 @@ from assets.downloads import (
     asset_download,
     assets_download_zip,
     preset_for,
+    zip_preset_for,
 )
 from assets.filters import REVIEW_STATES, SORTS, AssetFilter
 from assets.models import Asset
@@ -155,15 +156,10 @@ def download_zip(request):
     """Several selected assets as one ZIP from Cloudinary's archive API, audited per asset."""
     ids = ids_from(request.POST.getlist("asset"))
     assets = list(selectors.catalog_queryset(request.user).filter(pk__in=ids)[:1000])
-    preset = None
-    slug = request.POST.get("preset") or ORIGINAL
-    if slug != ORIGINAL and assets:
-        preset = preset_for(assets[0], slug)
     try:
-        links = assets_download_zip(user=request.user, assets=assets, preset=preset)
+        preset = zip_preset_for(assets, request.POST.get("preset") or ORIGINAL)
+        link = assets_download_zip(user=request.user, assets=assets, preset=preset)
     except DownloadError as error:
         messages.error(request, str(error))
         return redirect_next(request, request.POST.get("next"), "assets:catalog")
-    if len(links) == 1:
-        return redirect(links[0].url)
-    return render(request, "catalog/zip_links.html", {"links": links, "count": len(assets)})
+    return redirect(link.url)
