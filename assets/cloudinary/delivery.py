@@ -35,6 +35,7 @@ from assets import filenames
 from assets.cloudinary.config import ensure_configured
 
 THUMBNAIL_WIDTHS = (240, 360, 480, 720)
+THUMBNAIL_BOX = (360, 270)  # the 4:3 tile a grid letterboxes each thumbnail into
 PREVIEW_WIDTHS = (640, 960, 1280, 1920)
 SIGNED_TYPES = frozenset({"authenticated", "private"})
 DELIVERY_TYPE = "authenticated"  # the portal's protected copies
@@ -136,11 +137,13 @@ def _target(asset, master: bool) -> Target | None:
 
 def thumbnail_url(asset, width: int, height: int | None = None, *, master: bool = False
                   ) -> str | None:
-    """A cropped still of `asset` (None for raw files, or before partners get a version)."""
+    """A still of the whole of `asset` within `width` x `height` (None for raw files, or
+    before partners get a version). Never cropped: a packaging shot or a compliance label
+    must show all its text, so grids letterbox it instead (`c_limit`, no upscaling)."""
     target = _target(asset, master)
     if target is None:
         return None
-    step = {"crop": "fill", "gravity": "auto", "width": width, "quality": "auto"}
+    step = {"crop": "limit", "width": width, "quality": "auto"}
     if height:
         step["height"] = height
     if _is_document(target):
@@ -151,10 +154,19 @@ def thumbnail_url(asset, width: int, height: int | None = None, *, master: bool 
 
 
 def thumbnail_srcset(asset, widths=THUMBNAIL_WIDTHS, ratio: float = 0.75) -> str:
-    """`srcset` candidates of 4:3 thumbnails at several widths."""
+    """`srcset` candidates of whole-image thumbnails within 4:3 boxes of several widths."""
     if partner_target(asset) is None or asset.resource_type == "raw":
         return ""
     return ", ".join(f"{thumbnail_url(asset, w, round(w * ratio))} {w}w" for w in widths)
+
+
+def fitted_size(width, height, box: tuple[int, int] = THUMBNAIL_BOX) -> tuple[int, int]:
+    """The size of an image of `width` x `height` scaled to fit `box` (the `width`/`height`
+    attributes that reserve its shape before it loads); the box itself when unknown."""
+    if not width or not height:
+        return box
+    scale = min(box[0] / width, box[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def preview_url(asset, width: int = 1280, *, master: bool = False) -> str | None:
