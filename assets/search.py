@@ -129,14 +129,18 @@ def clean_query(text: str | None) -> str:
     return _flat(text)[:MAX_QUERY_LENGTH]
 
 
-def search_assets(queryset: QuerySet, text: str | None) -> QuerySet:
-    """`queryset` narrowed to assets matching `text`, annotated with `rank` (higher first)."""
+def search_assets(queryset: QuerySet, text: str | None, memo: dict | None = None) -> QuerySet:
+    """`queryset` narrowed to assets matching `text`, annotated with `rank` (higher first).
+
+    `memo` (a dict shared by the filter sets of one page: results and every facet) keeps
+    the SQLite spelling check to one query per page instead of one per facet.
+    """
     text = clean_query(text)
     if not text:
         return queryset
     if connection.vendor == "postgresql":
         return _search_postgres(queryset, text)
-    return _search_fallback(queryset, text)
+    return _search_fallback(queryset, text, {} if memo is None else memo)
 
 
 def _search_postgres(queryset: QuerySet, text: str) -> QuerySet:
@@ -168,10 +172,22 @@ def typo_words(text: str) -> list[str]:
     return [w for w in dict.fromkeys(words) if w not in STOP_WORDS][:MAX_TYPO_WORDS]
 
 
-def _search_fallback(queryset: QuerySet, text: str) -> QuerySet:
+def _search_fallback(queryset: QuerySet, text: str, memo: dict) -> QuerySet:
     """Every term must match (or a word spelled like it: "pakaging" finds "packaging");
     file names and paths match the public id as typed ("ridge-runner-box.jpg")."""
     terms = text.split()[:8]
+    if text not in memo:
+        memo[text] = _term_conditions(queryset, terms)
+    for condition in memo[text]:
+        queryset = queryset.filter(condition)
+    in_title = [When(Q(title__icontains=text), then=Value(3))]
+    in_title += [When(Q(**{"title__icontains": term}), then=Value(1)) for term in terms]
+    return queryset.annotate(rank=Case(*in_title, default=Value(0), output_field=IntegerField()))
+
+
+def _term_conditions(queryset: QuerySet, terms: list[str]) -> list[Q]:
+    """One condition per term: the term, or the words spelled like it when nothing
+    `queryset` holds contains it."""
     conditions = [_term_condition(term) for term in terms]
     words = {i: term for i, term in enumerate(terms) if _is_word(term)}
     if words:  # one query says which words nothing contains
@@ -183,11 +199,7 @@ def _search_fallback(queryset: QuerySet, text: str) -> QuerySet:
             for word in difflib.get_close_matches(words[i].lower(), vocabulary, n=3,
                                                   cutoff=TYPO_CUTOFF):
                 conditions[i] |= _term_condition(word)
-    for condition in conditions:
-        queryset = queryset.filter(condition)
-    in_title = [When(Q(title__icontains=text), then=Value(3))]
-    in_title += [When(Q(**{"title__icontains": term}), then=Value(1)) for term in terms]
-    return queryset.annotate(rank=Case(*in_title, default=Value(0), output_field=IntegerField()))
+    return conditions
 
 
 def _term_condition(term: str) -> Q:

@@ -62,7 +62,8 @@ _TAXONOMY_FACETS = {
 }
 
 
-def facet_counts(data, base_queryset) -> tuple[list[Facet], int | None]:
+def facet_counts(data, base_queryset, search_memo: dict | None = None
+                 ) -> tuple[list[Facet], int | None]:
     """Counts per value of every facet, each with all the *other* filters applied.
 
     Also returns how many assets match all the filters when that came with the
@@ -74,7 +75,7 @@ def facet_counts(data, base_queryset) -> tuple[list[Facet], int | None]:
         except EmptyResultSet:  # a base that matches nothing by construction (`.none()`)
             counts, total = facet_values_per_facet(data, base_queryset), None
     else:
-        counts, total = facet_values_per_facet(data, base_queryset), None
+        counts, total = facet_values_per_facet(data, base_queryset, search_memo), None
     facets = []
     for name in FACETS:
         selected = set(data.getlist(name)) if hasattr(data, "getlist") else set()
@@ -88,11 +89,13 @@ def facet_counts(data, base_queryset) -> tuple[list[Facet], int | None]:
     return facets, total
 
 
-def facet_values_per_facet(data, base_queryset) -> dict[str, list[tuple[str, str, int]]]:
+def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None
+                           ) -> dict[str, list[tuple[str, str, int]]]:
     """`(value, label, count)` rows per facet, one aggregate query per facet (any database)."""
     counts = {}
     for name in FACETS:
-        queryset = AssetFilter(_without(data, name), queryset=base_queryset).qs.order_by()
+        queryset = AssetFilter(_without(data, name), queryset=base_queryset,
+                               search_memo=search_memo).qs.order_by()
         if name in _TAXONOMY_FACETS:
             counts[name] = _taxonomy_counts(queryset, *_TAXONOMY_FACETS[name])
         else:

@@ -63,8 +63,9 @@ def catalog(request):
         if markets:
             return redirect(f"{request.path}?{urlencode([('market', m) for m in markets])}")
     base = selectors.catalog_queryset(request.user)
-    filterset = AssetFilter(request.GET, queryset=base, request=request)
-    facets, total = selectors.facet_counts(request.GET, base)
+    memo: dict = {}  # the results and every facet share one spelling check (SQLite)
+    filterset = AssetFilter(request.GET, queryset=base, request=request, search_memo=memo)
+    facets, total = selectors.facet_counts(request.GET, base, memo)
     paginator = Paginator(filterset.qs, _page_size(request))
     if total is not None:
         paginator.count = total  # counted with the facets: spares a COUNT(*) over the rule
