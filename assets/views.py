@@ -1,6 +1,6 @@
 """Partner pages of the catalog: browse and search, the asset page, downloads, API tokens."""
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -52,16 +52,10 @@ def _query_without(request, *names) -> str:
 @login_required
 @require_GET
 def catalog(request):
-    """Search and facets over what the user may see; the state lives in the URL.
-
-    Opened bare (from the menu), a partner's catalog starts from the markets of its
-    communities; any query string, even just a sort, is a choice the partner made.
-    """
+    """Search and facets over what the user may see; the state lives in the URL."""
     staff = is_brand_staff(request.user)
-    if not request.GET and not staff:
-        markets = selectors.partner_market_slugs(request.user)
-        if markets:
-            return redirect(f"{request.path}?{urlencode([('market', m) for m in markets])}")
+    # Not yet: starting from the partner's markets (selectors.partner_market_slugs) would
+    # hide every asset that names no market (global assets); it needs a "global" option.
     base = selectors.catalog_queryset(request.user)
     memo: dict = {}  # the results and every facet share one spelling check (SQLite)
     filterset = AssetFilter(request.GET, queryset=base, request=request, search_memo=memo)
