@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.http import Http404
 
-from assets.cloudinary.delivery import DownloadLink, download_link, zip_links
+from assets.cloudinary.delivery import DownloadLink, download_link, zip_link
 from assets.models import Asset, DownloadPreset
 from assets.selectors import preset_applies
 from communities.models import Membership, Publication
@@ -59,6 +59,24 @@ def preset_for(asset: Asset, slug: str) -> DownloadPreset:
     return preset
 
 
+def zip_preset_for(assets: list[Asset], slug: str) -> DownloadPreset | None:
+    """The preset a ZIP is made with (None: originals); it must be offered for every asset,
+    as on each asset page, or the partner is told which ones it is not offered for."""
+    if not slug or slug == ORIGINAL:
+        return None
+    preset = (DownloadPreset.objects.filter(slug=slug, active=True)
+              .prefetch_related("kinds").first())
+    if preset is None:
+        raise DownloadError("That download preset no longer exists; choose another one.")
+    refused = [asset for asset in assets if not preset_applies(preset, asset)]
+    if refused:
+        names = ", ".join(f"“{asset}”" for asset in refused[:3])
+        more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
+        raise DownloadError(f"{preset.name} is not offered for {names}{more}. Choose "
+                            "Originals, or leave those out of the selection.")
+    return preset
+
+
 def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLink:
     """Record `asset.downloaded` (version and preset) and return the signed link."""
     grant = grant_for(user, [asset])
@@ -72,21 +90,21 @@ def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLin
 
 
 def assets_download_zip(*, user, assets: list[Asset],
-                        preset: DownloadPreset | None = None) -> list[DownloadLink]:
-    """One audited `asset.downloaded` per asset, then the ZIP archive link(s)."""
+                        preset: DownloadPreset | None = None) -> DownloadLink:
+    """One audited `asset.downloaded` per asset, then the one ZIP archive link."""
     assets = [asset for asset in assets if asset.release_public_id]
     if not assets:
         raise DownloadError("Select at least one asset to download.")
     if len(assets) > MAX_ZIP_ASSETS:
         raise DownloadError(f"Select at most {MAX_ZIP_ASSETS} assets for one ZIP file.")
     grant = grant_for(user, assets)
-    links = zip_links(assets, preset)
+    link = zip_link(assets, preset)
     from audit import record_many
 
     entries = [_entry(user, asset, preset, grant, {"delivery": "zip"}) for asset in assets]
     with transaction.atomic():
         record_many(entries)
-    return links
+    return link
 
 
 def _entry(user, asset, preset, grant: Grant, extra: dict) -> dict:

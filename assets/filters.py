@@ -100,6 +100,10 @@ class AssetFilter(django_filters.FilterSet):
         model = Asset
         fields: list[str] = []
 
+    def __init__(self, *args, search_memo: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.search_memo = {} if search_memo is None else search_memo
+
     def filter_review(self, queryset, name, value):
         from accounts.roles import is_brand_staff
 
@@ -109,7 +113,7 @@ class AssetFilter(django_filters.FilterSet):
         return queryset.filter(REVIEW_CONDITIONS[value])
 
     def filter_search(self, queryset, name, value):
-        return search_assets(queryset, value)
+        return search_assets(queryset, value, self.search_memo)
 
     def filter_market(self, queryset, name, value):
         # EXISTS instead of a join: no duplicate rows, no DISTINCT needed.

@@ -5,7 +5,9 @@ it does not bring an overwritten version back. So the portal never hands out the
 master. When a version is approved, Cloudinary copies the master's bytes (fetched from a
 signed, expiring download link, so nothing passes through the portal) into an
 `authenticated` resource of the portal's own, `<CLOUDINARY_RELEASE_FOLDER>/<asset_id>/
-<number>-<random>`, and every partner URL names that copy at its version.
+<number>-<random>/<name>`, and every partner URL names that copy at its version. `<name>` is
+the asset's file name (assets.filenames): Cloudinary names originals and ZIP entries after
+the last part of the public id, so partners get `ridge-runner-box.jpg`, not `2-9f3a….jpg`.
 
 Revoking the links of a copy (rejection, retirement, unpublication) renames it to a new
 random id with `invalidate`: every link handed out before is then a 404 at the CDN, while
@@ -30,6 +32,7 @@ from django.utils import timezone
 
 from assets.cloudinary import client
 from assets.cloudinary.delivery import master_original_url
+from assets.filenames import asset_stem, download_filename
 from assets.models import Asset, AssetVersion, ReviewState
 from assets.signals import send_version_released
 from audit import record
@@ -48,7 +51,9 @@ def is_portal_copy(public_id) -> bool:
 def new_delivery_id(asset: Asset, version: AssetVersion) -> str:
     """An unguessable public id for a version's copy (a new one on every revocation)."""
     folder = settings.CLOUDINARY_RELEASE_FOLDER.strip("/")
-    return f"{folder}/{asset.asset_id}/{version.number}-{secrets.token_hex(8)}"
+    # raw files are delivered as stored: their extension is part of the public id
+    name = download_filename(asset) if asset.resource_type == "raw" else asset_stem(asset)
+    return f"{folder}/{asset.asset_id}/{version.number}-{secrets.token_hex(8)}/{name}"
 
 
 def mark_pending(asset_pks) -> None:

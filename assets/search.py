@@ -12,9 +12,13 @@ upsert):
 On PostgreSQL the database stores the weighted tsvector of that column in a
 generated column with a GIN index (migration 0004; `search_vector()` is its
 expression); a pg_trgm index on the title finds one-letter typos. On SQLite a
-simpler fallback matches every term with icontains and ranks title matches first.
+simpler fallback matches every term with icontains (a term nothing contains also matches
+the words spelled like it, from the vocabulary of what the user can see: difflib) and ranks
+title matches first. On both, a term that looks like a file name or path
+(`ridge-runner-box.jpg`, `kestrel/trail/`) also matches the public id and folder.
 """
 
+import difflib
 import re
 
 from django.contrib.postgres.search import (
@@ -27,6 +31,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     Expression,
     F,
     FloatField,
@@ -55,6 +60,11 @@ were what when where which while who whom why will with you your yours yourself 
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 _SPACE = re.compile(r"\s+")
 _ID_SEPARATORS = re.compile(r"[/_.\-]+")
+_EXTENSION = re.compile(r"\.[a-z0-9]{2,5}$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
+TYPO_CUTOFF = 0.8  # difflib ratio: "pakaging"/"packaging" 0.94, "runer"/"runner" 0.91
+SUGGEST_CUTOFF = 0.7
+VOCABULARY_ROWS = 5000
 
 
 def _flat(text) -> str:
@@ -119,14 +129,18 @@ def clean_query(text: str | None) -> str:
     return _flat(text)[:MAX_QUERY_LENGTH]
 
 
-def search_assets(queryset: QuerySet, text: str | None) -> QuerySet:
-    """`queryset` narrowed to assets matching `text`, annotated with `rank` (higher first)."""
+def search_assets(queryset: QuerySet, text: str | None, memo: dict | None = None) -> QuerySet:
+    """`queryset` narrowed to assets matching `text`, annotated with `rank` (higher first).
+
+    `memo` (a dict shared by the filter sets of one page: results and every facet) keeps
+    the SQLite spelling check to one query per page instead of one per facet.
+    """
     text = clean_query(text)
     if not text:
         return queryset
     if connection.vendor == "postgresql":
         return _search_postgres(queryset, text)
-    return _search_fallback(queryset, text)
+    return _search_fallback(queryset, text, {} if memo is None else memo)
 
 
 def _search_postgres(queryset: QuerySet, text: str) -> QuerySet:
@@ -140,6 +154,8 @@ def _search_postgres(queryset: QuerySet, text: str) -> QuerySet:
     # `@@` uses the GIN expression index. The typo path asks every significant word to
     # match either the vector or, through `<%` and the pg_trgm index, a word of the title.
     condition = Q(search_vector=query)
+    for term in text.split()[:8]:
+        condition |= file_name_condition(term)
     words = typo_words(text)
     if words:
         per_word = Q()
@@ -156,10 +172,79 @@ def typo_words(text: str) -> list[str]:
     return [w for w in dict.fromkeys(words) if w not in STOP_WORDS][:MAX_TYPO_WORDS]
 
 
-def _search_fallback(queryset: QuerySet, text: str) -> QuerySet:
+def _search_fallback(queryset: QuerySet, text: str, memo: dict) -> QuerySet:
+    """Every term must match (or a word spelled like it: "pakaging" finds "packaging");
+    file names and paths match the public id as typed ("ridge-runner-box.jpg")."""
     terms = text.split()[:8]
-    for term in terms:
-        queryset = queryset.filter(Q(search_document__icontains=term) | Q(title__icontains=term))
+    if text not in memo:
+        memo[text] = _term_conditions(queryset, terms)
+    for condition in memo[text]:
+        queryset = queryset.filter(condition)
     in_title = [When(Q(title__icontains=text), then=Value(3))]
     in_title += [When(Q(**{"title__icontains": term}), then=Value(1)) for term in terms]
     return queryset.annotate(rank=Case(*in_title, default=Value(0), output_field=IntegerField()))
+
+
+def _term_conditions(queryset: QuerySet, terms: list[str]) -> list[Q]:
+    """One condition per term: the term, or the words spelled like it when nothing
+    `queryset` holds contains it."""
+    conditions = [_term_condition(term) for term in terms]
+    words = {i: term for i, term in enumerate(terms) if _is_word(term)}
+    if words:  # one query says which words nothing contains
+        found = queryset.order_by().aggregate(**{f"t{i}": Count("pk", filter=conditions[i])
+                                                 for i in words})
+        unknown = [i for i in words if not found[f"t{i}"]]
+        vocabulary = search_vocabulary(queryset) if unknown else []
+        for i in unknown:
+            for word in difflib.get_close_matches(words[i].lower(), vocabulary, n=3,
+                                                  cutoff=TYPO_CUTOFF):
+                conditions[i] |= _term_condition(word)
+    return conditions
+
+
+def _term_condition(term: str) -> Q:
+    condition = Q(search_document__icontains=term) | Q(title__icontains=term)
+    return condition | file_name_condition(term)
+
+
+def _is_word(term: str) -> bool:
+    return len(term) >= 4 and term.isalpha()
+
+
+def file_name_condition(term: str) -> Q:
+    """A file name or path as the partner types it: the public id or folder contains it
+    (a trailing extension such as ``.jpg`` is ignored). Empty for plain words."""
+    if not _ID_SEPARATORS.search(term):
+        return Q(pk__in=[])
+    stem = _EXTENSION.sub("", term.strip("/")) or term
+    return Q(public_id__icontains=stem) | Q(asset_folder__icontains=stem)
+
+
+def search_vocabulary(queryset: QuerySet, limit: int = VOCABULARY_ROWS) -> list[str]:
+    """The distinct words of the search documents `queryset` holds (what the partner can
+    find), the source of spelling corrections where the database has no trigrams."""
+    words: set[str] = set()
+    for document in queryset.order_by().values_list("search_document", flat=True)[:limit]:
+        words.update(w for w in _WORD.findall(document.lower()) if len(w) >= 3)
+    return sorted(words - STOP_WORDS)
+
+
+def suggest_queries(queryset: QuerySet, text: str | None, limit: int = 3) -> list[str]:
+    """Queries worth offering when `text` found nothing: each word replaced by the closest
+    word partners can find ("ridge runer" -> "ridge runner"); at most `limit`."""
+    words = clean_query(text).lower().split()[:8]
+    if not words:
+        return []
+    vocabulary = search_vocabulary(queryset)
+    known = set(vocabulary)
+    options = []
+    for word in words:
+        close = [] if word in known or not word.isalpha() else difflib.get_close_matches(
+            word, vocabulary, n=limit, cutoff=SUGGEST_CUTOFF)
+        options.append(close or [word])
+    suggestions = []
+    for index in range(limit):
+        candidate = " ".join(choices[min(index, len(choices) - 1)] for choices in options)
+        if candidate != " ".join(words) and candidate not in suggestions:
+            suggestions.append(candidate)
+    return suggestions

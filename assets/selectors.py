@@ -21,7 +21,7 @@ from assets.filters import (
     AssetFilter,
     updated_since_cutoff,
 )
-from assets.models import Asset, DownloadPreset
+from assets.models import Asset, DownloadPreset, Market
 
 NEW_FOR_YOU_FALLBACK = timedelta(days=30)
 
@@ -62,7 +62,8 @@ _TAXONOMY_FACETS = {
 }
 
 
-def facet_counts(data, base_queryset) -> tuple[list[Facet], int | None]:
+def facet_counts(data, base_queryset, search_memo: dict | None = None
+                 ) -> tuple[list[Facet], int | None]:
     """Counts per value of every facet, each with all the *other* filters applied.
 
     Also returns how many assets match all the filters when that came with the
@@ -74,21 +75,27 @@ def facet_counts(data, base_queryset) -> tuple[list[Facet], int | None]:
         except EmptyResultSet:  # a base that matches nothing by construction (`.none()`)
             counts, total = facet_values_per_facet(data, base_queryset), None
     else:
-        counts, total = facet_values_per_facet(data, base_queryset), None
+        counts, total = facet_values_per_facet(data, base_queryset, search_memo), None
     facets = []
     for name in FACETS:
         selected = set(data.getlist(name)) if hasattr(data, "getlist") else set()
         values = [FacetValue(value, text, count, value in selected)
                   for value, text, count in counts[name]]
+        if name in _TAXONOMY_FACETS:
+            # A stable order (by name): re-sorting by count after every click would move
+            # the option the partner is about to choose.
+            values.sort(key=lambda v: v.label.casefold())
         facets.append(Facet(name, AssetFilter.base_filters[name].label, values))
     return facets, total
 
 
-def facet_values_per_facet(data, base_queryset) -> dict[str, list[tuple[str, str, int]]]:
+def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None
+                           ) -> dict[str, list[tuple[str, str, int]]]:
     """`(value, label, count)` rows per facet, one aggregate query per facet (any database)."""
     counts = {}
     for name in FACETS:
-        queryset = AssetFilter(_without(data, name), queryset=base_queryset).qs.order_by()
+        queryset = AssetFilter(_without(data, name), queryset=base_queryset,
+                               search_memo=search_memo).qs.order_by()
         if name in _TAXONOMY_FACETS:
             counts[name] = _taxonomy_counts(queryset, *_TAXONOMY_FACETS[name])
         else:
@@ -222,6 +229,20 @@ def _facet_branches(name: str, cte: str, now) -> tuple[list[str], list]:
 
 
 # ------------------------------------------------------------------ the asset page
+
+def partner_market_slugs(user) -> list[str]:
+    """The markets of the communities `user` is a current member of (the catalog's start)."""
+    from communities.models import Membership
+
+    communities = Membership.objects.current().filter(user=user).values("community_id")
+    return list(Market.objects.filter(communities__in=communities).order_by("slug")
+                .values_list("slug", flat=True).distinct())
+
+
+def zip_presets() -> list[DownloadPreset]:
+    """The presets a ZIP of a selection can be made with: those of the asset pages."""
+    return list(DownloadPreset.objects.filter(active=True).order_by("position", "name"))
+
 
 def active_presets() -> list[DownloadPreset]:
     return list(DownloadPreset.objects.filter(active=True).prefetch_related("kinds"))

@@ -1,10 +1,13 @@
 """Partner pages of the catalog: browse and search, the asset page, downloads, API tokens."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -19,9 +22,11 @@ from assets.downloads import (
     asset_download,
     assets_download_zip,
     preset_for,
+    zip_preset_for,
 )
-from assets.filters import REVIEW_STATES, SORTS, AssetFilter
+from assets.filters import FACETS, REVIEW_STATES, SORTS, AssetFilter
 from assets.models import Asset
+from assets.search import suggest_queries
 from portal.ids import ids_from
 from portal.redirects import redirect_next
 
@@ -48,10 +53,13 @@ def _query_without(request, *names) -> str:
 @require_GET
 def catalog(request):
     """Search and facets over what the user may see; the state lives in the URL."""
-    base = selectors.catalog_queryset(request.user)
     staff = is_brand_staff(request.user)
-    filterset = AssetFilter(request.GET, queryset=base, request=request)
-    facets, total = selectors.facet_counts(request.GET, base)
+    # Not yet: starting from the partner's markets (selectors.partner_market_slugs) would
+    # hide every asset that names no market (global assets); it needs a "global" option.
+    base = selectors.catalog_queryset(request.user)
+    memo: dict = {}  # the results and every facet share one spelling check (SQLite)
+    filterset = AssetFilter(request.GET, queryset=base, request=request, search_memo=memo)
+    facets, total = selectors.facet_counts(request.GET, base, memo)
     paginator = Paginator(filterset.qs, _page_size(request))
     if total is not None:
         paginator.count = total  # counted with the facets: spares a COUNT(*) over the rule
@@ -74,22 +82,56 @@ def catalog(request):
         "query": request.GET.get("q", ""),
         "query_without_page": _query_without(request, "page"),
         "query_without_sort": _query_without(request, "sort", "page"),
+        "zip_presets": selectors.zip_presets(),
+        "empty": empty_state(request, filterset, base) if not page.object_list else None,
     }
     return render(request, "catalog/catalog.html", context)
 
 
+def empty_state(request, filterset, base) -> dict:
+    """A way forward from no results: spelling suggestions, filters to drop, a case."""
+    removable = []
+    for name in FACETS + ("review",):
+        for value in request.GET.getlist(name):
+            data = request.GET.copy()
+            data.setlist(name, [v for v in data.getlist(name) if v != value])
+            data.pop("page", None)
+            removable.append({"label": f"{filterset.filters[name].label}: {value}",
+                              "query": data.urlencode() or "sort=newest"})
+    suggestions = []
+    if filterset.searching():
+        for text in suggest_queries(base, request.GET.get("q", "")):
+            data = request.GET.copy()
+            data["q"] = text
+            data.pop("page", None)
+            suggestions.append({"text": text, "query": data.urlencode()})
+    return {"removable": removable, "suggestions": suggestions}
+
+
 def _card(asset: Asset, last_visit, staff: bool = False, fresh: bool = False) -> dict:
     """A result card: what partners get (staff: the master until a version is released)."""
-    changed = fresh
     master = staff and not asset.release_public_id
     shown = asset.approved_version if not master else asset.current_version
+    card = card_image(asset, shown, master=master)
+    card["badge"] = ("Updated" if shown and shown.number > 1 else "New") if fresh else ""
+    card["state"] = staff_state(asset) if staff else ""
+    return card
+
+
+def card_image(asset: Asset, shown=None, *, master: bool = False) -> dict:
+    """What every asset card shows (catalog, related, home): the whole image, letterboxed
+    into the grid's 4:3 tile, with `width`/`height` of its own shape."""
+    shown = shown or asset.approved_version or asset
+    width, height = delivery.fitted_size(shown.width or asset.width,
+                                         shown.height or asset.height)
     return {
         "asset": asset,
-        "shown": shown or asset,
-        "thumbnail": delivery.thumbnail_url(asset, 360, 270, master=master),
+        "shown": shown,
+        "thumbnail": delivery.thumbnail_url(asset, *delivery.THUMBNAIL_BOX, master=master),
         "srcset": "" if master else delivery.thumbnail_srcset(asset),
-        "badge": ("Updated" if shown and shown.number > 1 else "New") if changed else "",
-        "state": staff_state(asset) if staff else "",
+        "width": width,
+        "height": height,
+        "badge": "",
     }
 
 
@@ -133,9 +175,21 @@ def detail(request, pk: int):
         "preview_srcset": "" if master else delivery.preview_srcset(asset),
         "video": delivery.video_url(asset, master=master),
         "case_url": f"/cases/new/?asset={asset.pk}",
+        "back_url": catalog_back_url(request),
         "link_ttl_minutes": settings.DOWNLOAD_LINK_TTL // 60,
     }
     return render(request, "catalog/detail.html", context)
+
+
+def catalog_back_url(request) -> str:
+    """"← Catalog" returns to the search the partner came from (its filters and page); the
+    catalog script remembers it across asset-to-asset hops, this covers the first one."""
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    catalog_path = reverse("assets:catalog")
+    same_site = not referer.netloc or referer.netloc == request.get_host()
+    if same_site and referer.path == catalog_path and referer.query:
+        return f"{catalog_path}?{referer.query}"
+    return catalog_path
 
 
 @never_cache
@@ -155,15 +209,10 @@ def download_zip(request):
     """Several selected assets as one ZIP from Cloudinary's archive API, audited per asset."""
     ids = ids_from(request.POST.getlist("asset"))
     assets = list(selectors.catalog_queryset(request.user).filter(pk__in=ids)[:1000])
-    preset = None
-    slug = request.POST.get("preset") or ORIGINAL
-    if slug != ORIGINAL and assets:
-        preset = preset_for(assets[0], slug)
     try:
-        links = assets_download_zip(user=request.user, assets=assets, preset=preset)
+        preset = zip_preset_for(assets, request.POST.get("preset") or ORIGINAL)
+        link = assets_download_zip(user=request.user, assets=assets, preset=preset)
     except DownloadError as error:
         messages.error(request, str(error))
         return redirect_next(request, request.POST.get("next"), "assets:catalog")
-    if len(links) == 1:
-        return redirect(links[0].url)
-    return render(request, "catalog/zip_links.html", {"links": links, "count": len(assets)})
+    return redirect(link.url)

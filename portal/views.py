@@ -13,15 +13,13 @@ from portal.health import run_checks
 def home(request):
     """What is new for me since my last catalog visit, upcoming launches, my open cases."""
     from assets import selectors
-    from assets.cloudinary import delivery
+    from assets.views import card_image
 
     since, new_assets, new_count = selectors.new_for_user(request.user)
     context = {
         "since": since,
         "first_visit": request.user.last_catalog_visit is None,
-        "new_cards": [{"asset": a, "shown": a.approved_version or a,
-                       "thumbnail": delivery.thumbnail_url(a, 360, 270),
-                       "srcset": delivery.thumbnail_srcset(a), "badge": ""} for a in new_assets],
+        "new_cards": [card_image(a) for a in new_assets],
         "new_count": new_count,
         "launches": selectors.upcoming_launches(request.user),
         "open_cases": [(case, _case_url(case)) for case in selectors.open_cases(request.user)],

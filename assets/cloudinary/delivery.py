@@ -16,8 +16,8 @@ copy of the approved version (`Asset.release_public_id`, delivery type
   resized-preset links are signed but do not expire (`check --deploy` warns);
 * a preset without a transformation (Original, Print-ready PDF) becomes a
   `private_download_url` with `expires_at` and `attachment`: it always expires;
-* several assets become `download_zip_url` archive links (signed, expiring), one
-  per resource type, because Cloudinary archives one type at a time;
+* several assets become one `download_zip_url` archive link (signed, expiring) with
+  `resource_type="auto"` and fully qualified public ids, whatever their types;
 * revoking (rejection, retirement, unpublication) renames the copy, so every link
   handed out before stops working at the CDN.
 
@@ -27,14 +27,15 @@ Staff review the master itself (`master=True`): signed, with a token when config
 import math
 import time
 from dataclasses import dataclass
-from itertools import groupby
 
 import cloudinary.utils
 from django.conf import settings
 
+from assets import filenames
 from assets.cloudinary.config import ensure_configured
 
 THUMBNAIL_WIDTHS = (240, 360, 480, 720)
+THUMBNAIL_BOX = (360, 270)  # the 4:3 tile a grid letterboxes each thumbnail into
 PREVIEW_WIDTHS = (640, 960, 1280, 1920)
 SIGNED_TYPES = frozenset({"authenticated", "private"})
 DELIVERY_TYPE = "authenticated"  # the portal's protected copies
@@ -136,11 +137,13 @@ def _target(asset, master: bool) -> Target | None:
 
 def thumbnail_url(asset, width: int, height: int | None = None, *, master: bool = False
                   ) -> str | None:
-    """A cropped still of `asset` (None for raw files, or before partners get a version)."""
+    """A still of the whole of `asset` within `width` x `height` (None for raw files, or
+    before partners get a version). Never cropped: a packaging shot or a compliance label
+    must show all its text, so grids letterbox it instead (`c_limit`, no upscaling)."""
     target = _target(asset, master)
     if target is None:
         return None
-    step = {"crop": "fill", "gravity": "auto", "width": width, "quality": "auto"}
+    step = {"crop": "limit", "width": width, "quality": "auto"}
     if height:
         step["height"] = height
     if _is_document(target):
@@ -151,10 +154,19 @@ def thumbnail_url(asset, width: int, height: int | None = None, *, master: bool 
 
 
 def thumbnail_srcset(asset, widths=THUMBNAIL_WIDTHS, ratio: float = 0.75) -> str:
-    """`srcset` candidates of 4:3 thumbnails at several widths."""
+    """`srcset` candidates of whole-image thumbnails within 4:3 boxes of several widths."""
     if partner_target(asset) is None or asset.resource_type == "raw":
         return ""
     return ", ".join(f"{thumbnail_url(asset, w, round(w * ratio))} {w}w" for w in widths)
+
+
+def fitted_size(width, height, box: tuple[int, int] = THUMBNAIL_BOX) -> tuple[int, int]:
+    """The size of an image of `width` x `height` scaled to fit `box` (the `width`/`height`
+    attributes that reserve its shape before it loads); the box itself when unknown."""
+    if not width or not height:
+        return box
+    scale = min(box[0] / width, box[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def preview_url(asset, width: int = 1280, *, master: bool = False) -> str | None:
@@ -207,7 +219,8 @@ def _expiry() -> int:
 
 
 def download_link(asset, preset) -> DownloadLink:
-    """A signed, expiring link to the partner copy rendered through `preset` (attachment)."""
+    """A signed, expiring link to the partner copy rendered through `preset` (attachment),
+    saved under the name assets.filenames gives it (``fl_attachment:<name>``)."""
     target = partner_target(asset)
     if target is None:
         raise LookupError("No approved version of this asset has been released yet.")
@@ -216,39 +229,44 @@ def download_link(asset, preset) -> DownloadLink:
     fmt = None if asset.resource_type == "raw" else (preset.format or target.format or None)
     expires_at = _expiry()
     if not preset.transformation:
+        # Cloudinary names it after the copy's last public-id part, which is the asset's
+        # file name (assets.releases.new_delivery_id).
         url = cloudinary.utils.private_download_url(
             target.public_id, fmt or "", resource_type=target.resource_type,
             type=target.type, expires_at=expires_at, attachment=True)
         return DownloadLink(url, expires_at)
-    steps = [{"raw_transformation": preset.transformation}, {"flags": "attachment"}]
+    name = filenames.download_stem(asset, preset, fmt=fmt or "")
+    steps = [{"raw_transformation": preset.transformation}, {"flags": f"attachment:{name}"}]
     url = _url(target, steps, fmt, expires_at=expires_at)
     return DownloadLink(url, expires_at if _token_key() else None)
 
 
-def _group_key(asset):
-    return asset.resource_type
+def zip_link(assets, preset=None) -> DownloadLink:
+    """One signed, expiring ZIP archive link for the partner copies of every type.
 
-
-def zip_links(assets, preset=None, *, name: str = "assets") -> list[DownloadLink]:
-    """Signed, expiring ZIP archive links for the partner copies (one per resource type)."""
+    ``resource_type="auto"`` with fully qualified public ids lets one archive hold images,
+    videos and raw files together. A preset's transformation makes the images' derived
+    versions; Cloudinary puts videos and raw files in as stored. Entries are named after the
+    copies' last public-id part (the asset's file name), never after the transformation.
+    """
     ensure_configured()
-    links = []
-    ordered = sorted((a for a in assets if a.release_public_id), key=_group_key)
-    for resource_type, group in groupby(ordered, key=_group_key):
-        expires_at = _expiry()
-        options = {
-            "public_ids": [a.release_public_id for a in group],
-            "resource_type": resource_type,
-            "type": DELIVERY_TYPE,
-            "expires_at": expires_at,
-            "flatten_folders": True,
-            "target_public_id": name if len(links) == 0 else f"{name}-{resource_type}",
-        }
-        if preset is not None and preset.transformation and resource_type == "image":
-            options["transformations"] = [{"raw_transformation": preset.transformation,
-                                           "format": preset.format or ""}]
-        links.append(DownloadLink(cloudinary.utils.download_zip_url(**options), expires_at))
-    return links
+    released = [a for a in assets if a.release_public_id]
+    expires_at = _expiry()
+    options = {
+        "resource_type": "auto",
+        "fully_qualified_public_ids": [
+            f"{a.resource_type}/{DELIVERY_TYPE}/{a.release_public_id}" for a in released],
+        "expires_at": expires_at,
+        "flatten_folders": True,
+        "skip_transformation_name": True,
+        "target_public_id": filenames.archive_stem(preset, count=len(released)),
+    }
+    if preset is not None and (preset.transformation or preset.format):
+        step = {"format": preset.format or ""}
+        if preset.transformation:
+            step["raw_transformation"] = preset.transformation
+        options["transformations"] = [step]
+    return DownloadLink(cloudinary.utils.download_zip_url(**options), expires_at)
 
 
 def derivative_url(asset, raw_transformation: str, fmt: str | None = None) -> str | None:

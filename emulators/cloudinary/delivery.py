@@ -194,7 +194,8 @@ class Delivery:
         except (DeliveryError, AccessDenied, transform.TransformationError) as error:
             return self._cdn_error(error)
         if "fl_attachment" in parsed.transformation:
-            headers["Content-Disposition"] = self._disposition(resource, fmt)
+            headers["Content-Disposition"] = self._disposition(
+                resource, fmt, _attachment_name(parsed.transformation))
         return 200, headers, body
 
     def _check_url_signature(self, parsed: DeliveryPath) -> bool:
@@ -286,7 +287,10 @@ class Delivery:
         }
 
     @staticmethod
-    def _disposition(resource, fmt: str | None) -> str:
+    def _disposition(resource, fmt: str | None, name: str = "") -> str:
+        """``attachment``; ``fl_attachment:<name>`` names the file ``<name>.<ext>``."""
+        if name:
+            return f'attachment; filename="{name}.{fmt or resource.format}"'
         name = posixpath.basename(resource.public_id)
         if resource.resource_type != "raw":
             name = f"{name}.{fmt or resource.format}"
@@ -372,21 +376,37 @@ class Delivery:
     # ------------------------------------------------------------------ archives
 
     def _archive_selection(self, resource_type: str, flat: dict) -> list:
-        """Resources named by public_ids, prefixes or tags (union, in store order)."""
-        rt = None if resource_type == "all" else resource_type
+        """Resources named by public_ids, prefixes, tags or (resource type ``auto``) fully
+        qualified public ids ``<rt>/<type>/<public_id>`` (union, in store order)."""
+        rt = None if resource_type in ("all", "auto") else resource_type
         delivery_type = flat.get("type") or "upload"
-        public_ids, prefixes = _as_list(flat.get("public_ids")), _as_list(flat.get("prefixes"))
+        public_ids = list(_as_list(flat.get("public_ids")))
+        prefixes = _as_list(flat.get("prefixes"))
         tags = _as_list(flat.get("tags"))
-        if not (public_ids or prefixes or tags):
+        qualified = _as_list(flat.get("fully_qualified_public_ids"))
+        if qualified and resource_type != "auto":
+            raise DeliveryError(400, "fully_qualified_public_ids requires resource_type auto")
+        if not (public_ids or prefixes or tags or qualified):
             raise DeliveryError(400, "Must supply public_ids, prefixes or tags")
         found: dict[tuple, object] = {}
+        for name in qualified:
+            parts = name.split("/", 2)
+            if len(parts) < 3:
+                raise DeliveryError(400, f"Invalid fully qualified public id {name}")
+            resource = self.store.get(*parts)
+            if resource is None:
+                public_ids.append(name)  # reported as missing below
+                continue
+            found.setdefault((resource.resource_type, resource.type, resource.public_id),
+                             resource)
         for criterion in ({"public_ids": public_ids}, {"prefixes": prefixes}, {"tags": tags}):
             if next(iter(criterion.values())):
                 matches = self.store.find(resource_type=rt, delivery_type=delivery_type,
                                           **criterion)
                 for res in matches:
                     found.setdefault((res.resource_type, res.type, res.public_id), res)
-        missing = sorted(set(public_ids) - {key[2] for key in found})
+        known = {key[2] for key in found} | {"/".join(key) for key in found}
+        missing = sorted(set(public_ids) - known)
         if missing and not _truthy(flat.get("allow_missing")):
             raise DeliveryError(404, f"Resource not found - {', '.join(missing)}")
         if not found:
@@ -418,6 +438,15 @@ class Delivery:
         if transformation and not _truthy(flat.get("skip_transformation_name")):
             public_id = f"{public_id}_{transformation.replace('/', '_')}"
         return data, f"{public_id}.{fmt}"
+
+
+def _attachment_name(transformation: str) -> str:
+    """The file name of ``fl_attachment:<name>`` (flags may be joined with ``.``)."""
+    for match in re.finditer(r"(?:^|[,/])fl_([^,/]+)", transformation):
+        for flag in match.group(1).split("."):
+            if flag.startswith("attachment:"):
+                return re.sub(r"[^\w\-]", "_", flag.split(":", 1)[1])
+    return ""
 
 
 def _split_eager(eager: str) -> tuple[str, str | None]:

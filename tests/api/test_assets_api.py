@@ -1,6 +1,7 @@
 """The assets API: same visibility and filters as the pages, schema-valid responses."""
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from audit.models import Event
@@ -110,7 +111,9 @@ def test_the_list_query_count_does_not_grow(bob, eu_retailers):
 
     # when / then
     # session, user, roles, the rules of bob's communities, count, rows, markets
-    assert fetch(10) == fetch(50) == 7
+    # On SQLite the search asks once which of its words nothing contains (spelling
+    # tolerance, assets.search; issue #18); PostgreSQL uses its trigram index instead.
+    assert fetch(10) == fetch(50) == (7 if connection.vendor == "postgresql" else 8)
 
 
 def test_the_schema_builds_and_the_docs_render(client_for, bob):

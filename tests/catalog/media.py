@@ -31,7 +31,8 @@ def asset_from_upload(result: dict, **fields):
     asset = f.AssetFactory(
         asset_id=result["asset_id"], public_id=result["public_id"],
         resource_type=result["resource_type"], delivery_type=result["type"],
-        format=result["format"], width=result["width"], height=result["height"],
+        format=result.get("format", ""), width=result.get("width"),
+        height=result.get("height"),
         bytes=result["bytes"], version=result["version"], **fields)
     AssetVersion.objects.filter(asset=asset).update(
         etag=result.get("etag", ""), delivery_public_id="", delivery_version=0)

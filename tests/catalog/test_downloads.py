@@ -5,6 +5,7 @@ import time
 import zipfile
 from urllib.parse import parse_qs, urlsplit
 
+import cloudinary.uploader
 import cloudinary.utils
 import pytest
 import requests
@@ -31,7 +32,7 @@ def test_it_records_the_download_and_redirects_to_a_signed_link(client_for, bob,
     # then
     assert response.status_code == 302
     assert "/image/authenticated/s--" in response["Location"]
-    assert "/c_limit,w_1200/fl_attachment/" in response["Location"]
+    assert "/c_limit,w_1200/fl_attachment:" in response["Location"]
     assert response["Location"].endswith(
         f"v{alice_asset.release_version}/{alice_asset.release_public_id}.webp")
     [event] = _downloads()
@@ -95,9 +96,10 @@ def test_the_zip_is_one_archive_link_audited_per_asset(client_for, bob, alice_as
     # then
     assert response.status_code == 302
     query = parse_qs(urlsplit(response["Location"]).query)
-    assert "/image/generate_archive" in response["Location"]
-    assert sorted(query["public_ids[]"]) == sorted([alice_asset.release_public_id,
-                                                    second.release_public_id])
+    assert "/auto/generate_archive" in response["Location"]
+    assert sorted(query["fully_qualified_public_ids[]"]) == sorted(
+        [f"image/authenticated/{alice_asset.release_public_id}",
+         f"image/authenticated/{second.release_public_id}"])
     assert "expires_at" in query
     assert sorted(e.asset_id for e in _downloads()) == sorted([alice_asset.pk, second.pk])
 
@@ -160,3 +162,82 @@ def test_the_emulator_serves_the_zip(client_for, bob, uploaded, presets, eu_reta
     assert served.status_code == 200, served.text
     names = zipfile.ZipFile(io.BytesIO(served.content)).namelist()
     assert len(names) == 2 and all(name.endswith(".webp") for name in names)
+
+
+# --------------------------------------------------------------- file names (issue #18)
+
+def _saved_name(response) -> str:
+    disposition = response.headers.get("Content-Disposition", "")
+    assert disposition.startswith("attachment; filename="), disposition
+    return disposition.split("filename=", 1)[1].strip('"')
+
+
+@pytest.fixture
+def ridge_runner(cloudinary_emulator, eu_retailers):
+    result = upload_image("kestrel/trail/ridge-runner-box", 1600, 1200, "authenticated")
+    asset = asset_from_upload(result, title="Ridge Runner box")
+    f.PublicationFactory(community=eu_retailers, asset=asset)
+    return asset
+
+
+def test_each_preset_saves_under_its_own_meaningful_name(client_for, bob, ridge_runner,
+                                                         presets):
+    # when
+    names = {}
+    for preset in ("original", "web-1920-jpg", "web-1200-webp", "mobile-640", "thumbnail-400"):
+        location = client_for(bob).get(_download(ridge_runner, preset))["Location"]
+        served = requests.get(location, timeout=10)
+        assert served.status_code == 200, served.headers.get("X-Cld-Error")
+        names[preset] = _saved_name(served)
+    # then
+    assert names == {
+        "original": "ridge-runner-box.png",
+        "web-1920-jpg": "ridge-runner-box_web-1920.jpg",
+        "web-1200-webp": "ridge-runner-box_web-1200.webp",
+        "mobile-640": "ridge-runner-box_mobile-640.jpg",
+        "thumbnail-400": "ridge-runner-box_thumbnail-400.jpg",
+    }
+
+
+def test_zip_entries_are_named_after_the_assets_never_the_transformation(
+        client_for, bob, ridge_runner, uploaded, presets):
+    # when
+    response = client_for(bob).post(reverse("assets:download_zip"), {
+        "asset": [ridge_runner.pk, uploaded.pk], "preset": "web-1920-jpg"})
+    served = requests.get(response["Location"], timeout=10)
+    # then
+    assert served.status_code == 200, served.text
+    assert _saved_name(served) == "assets-2_web-1920.zip"
+    names = sorted(zipfile.ZipFile(io.BytesIO(served.content)).namelist())
+    assert names == ["ridge-runner-box.jpg", "tb2-hero.jpg"]
+
+
+def test_a_selection_of_images_and_a_pdf_is_one_zip(client_for, bob, ridge_runner, presets,
+                                                     eu_retailers):
+    # given: a raw file beside the image
+    result = cloudinary.uploader.upload(io.BytesIO(b"%PDF-1.4 spec"), resource_type="raw",
+                                        public_id="kestrel/docs/ridge-runner-spec.pdf",
+                                        type="authenticated")
+    sheet = asset_from_upload(result, title="Ridge Runner spec sheet")
+    f.PublicationFactory(community=eu_retailers, asset=sheet)
+    # when
+    response = client_for(bob).post(reverse("assets:download_zip"), {
+        "asset": [ridge_runner.pk, sheet.pk], "preset": "original"})
+    served = requests.get(response["Location"], timeout=10)
+    # then
+    assert served.status_code == 200, served.text
+    names = sorted(zipfile.ZipFile(io.BytesIO(served.content)).namelist())
+    assert names == ["ridge-runner-box.png", "ridge-runner-spec.pdf"]
+
+
+def test_a_zip_preset_not_offered_for_every_asset_is_refused_by_name(client_for, bob,
+                                                                     alice_asset, presets):
+    # given
+    sheet = f.AssetFactory(resource_type="raw", title="Spec sheet", format="")
+    f.PublicationFactory(community=alice_asset.publications.first().community, asset=sheet)
+    # when
+    response = client_for(bob).post(reverse("assets:download_zip"), {
+        "asset": [alice_asset.pk, sheet.pk], "preset": "web-1200-webp"}, follow=True)
+    # then
+    assert "Web 1200 WebP is not offered for “Spec sheet”" in response.content.decode()
+    assert _downloads() == []

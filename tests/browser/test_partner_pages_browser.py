@@ -1,0 +1,203 @@
+"""Issue #18 (part A): the partner's pages as a demanding user sees them, desktop and mobile.
+
+At 1366x900 and 390x844 in Debian's Chromium: no page scrolls sideways; every catalog
+thumbnail shows the whole image (its box has the image's own aspect ratio); toggling a facet
+with the keyboard keeps focus on it; each preset downloads under its own file name; the ZIP
+selection survives a facet change; "← Catalog" returns to the partner's filters.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories as f
+from tests.catalog.fixtures import ensure_default_presets, indexed
+from tests.catalog.media import asset_from_upload, upload_image
+from tests.conftest import PASSWORD
+
+SIZES = {"desktop": (1366, 900), "mobile": (390, 844)}
+SHAPES = {"ridge-runner-box": (1600, 1200), "trail-banner": (1920, 600),
+          "kids-poster": (600, 1920), "safety-label": (800, 800)}
+
+
+@pytest.fixture
+def shelf(cloudinary_emulator, eu_retailers, bob, settings):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    ensure_default_presets()
+    germany = f.MarketFactory(slug="de", name="Germany")
+    japan = f.MarketFactory(slug="jp", name="Japan")
+    eu_retailers.markets.set([germany])
+    packaging = f.AssetKindFactory(slug="packaging", name="Packaging")
+    line = f.ProductLineFactory(slug="trail", name="Trail Series")
+    assets = {}
+    for name, (width, height) in SHAPES.items():
+        result = upload_image(f"kestrel/trail/{name}", width, height, "authenticated")
+        asset = asset_from_upload(result, title=name.replace("-", " ").title(),
+                                  product_line=line, kind=packaging)
+        asset.markets.set([germany])
+        f.PublicationFactory(community=eu_retailers, asset=asset)
+        assets[name] = indexed(asset)
+    japanese = asset_from_upload(upload_image("kestrel/trail/jp-only", 800, 600),
+                                 title="Tokyo store box", product_line=line)
+    japanese.markets.set([japan])
+    f.PublicationFactory(community=eu_retailers, asset=japanese)
+    indexed(japanese)
+    case = f.CaseFactory(partner=bob.memberships.first().partner, opener=bob,
+                         asset=assets["ridge-runner-box"],
+                         subject="The Ridge Runner box shows last year's barcode and label")
+    return {"assets": assets, "japanese": japanese, "case": case}
+
+
+def _page(browser, size, **options):
+    width, height = SIZES[size]
+    return browser.new_context(viewport={"width": width, "height": height},
+                               **options).new_page()
+
+
+def _sign_in(page, base_url, user):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(f"{base_url}/")
+
+
+def _overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def _thumbnail_ratios(page) -> list[tuple[float, float]]:
+    """(rendered box ratio, image ratio) of every card thumbnail, once each has loaded."""
+    images = page.locator("article.asset-card .thumb img")
+    ratios = []
+    for index in range(images.count()):
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        expect(image).to_have_js_property("complete", True)
+        ratios.append(image.evaluate(
+            "img => [img.getBoundingClientRect().width / img.getBoundingClientRect().height,"
+            " img.naturalWidth / img.naturalHeight]"))
+    return ratios
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.django_db(transaction=True)
+def test_no_partner_page_scrolls_sideways_and_thumbnails_are_whole(live_server, browser, shelf,
+                                                                   bob, size):
+    page = _page(browser, size)
+    _sign_in(page, live_server.url, bob)
+    asset = shelf["assets"]["trail-banner"]
+    pages = {"home": "/", "catalog": "/catalog/", "search": "/catalog/?q=ridge+runner",
+             "empty search": "/catalog/?q=zzqxv", "asset": f"/assets/{asset.pk}/",
+             "cases": "/cases/"}
+    for name, path in pages.items():
+        # when
+        page.goto(live_server.url + path)
+        # then
+        assert _overflow(page) <= 0, f"{name} at {size} scrolls sideways"
+    page.goto(f"{live_server.url}/catalog/")
+    ratios = _thumbnail_ratios(page)
+    shapes = [*SHAPES.values(), (800, 600)]  # and the Tokyo store box
+    assert len(ratios) == len(shapes)
+    for box, image in ratios:
+        assert abs(box - image) / image < 0.02, (box, image)
+    # the natural ratios are the uploads' own: nothing was cropped server-side either
+    for (_, image), (width, height) in zip(sorted(ratios, key=lambda r: r[1]),
+                                           sorted(shapes, key=lambda s: s[0] / s[1])):
+        assert abs(image - width / height) / (width / height) < 0.02, (image, width, height)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_toggling_a_facet_keeps_focus_on_it(live_server, browser, shelf, bob, size):
+    page = _page(browser, size)
+    _sign_in(page, live_server.url, bob)
+    page.goto(f"{live_server.url}/catalog/?sort=newest")
+    if size == "mobile":  # the facets are in a drawer: open it from the keyboard
+        toggle = page.get_by_role("button", name="Filters")
+        toggle.focus()
+        page.keyboard.press("Enter")
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+    japan = page.get_by_label("Japan")
+    japan.focus()
+    # when
+    page.keyboard.press("Space")
+    # then: the results refreshed, and focus is still on the (new) Japan checkbox
+    expect(page.locator("article.asset-card")).to_have_count(1)
+    expect(page.get_by_label("Japan")).to_be_checked()
+    expect(page.get_by_label("Japan")).to_be_focused()
+    expect(page.locator("#catalog-results")).not_to_have_attribute("aria-busy", "true")
+    # the next Space un-toggles the same facet: nothing moved under the partner
+    page.keyboard.press("Space")
+    expect(page.locator("article.asset-card")).to_have_count(len(SHAPES) + 1)
+    expect(page.get_by_label("Japan")).to_be_focused()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_preset_downloads_under_its_own_file_name(live_server, browser, shelf, bob):
+    page = _page(browser, "desktop", accept_downloads=True)
+    _sign_in(page, live_server.url, bob)
+    page.goto(f"{live_server.url}/assets/{shelf['assets']['ridge-runner-box'].pk}/")
+    names = []
+    for preset in ("Original", "Web 1920 JPG", "Web 1200 WebP", "Mobile 640"):
+        # when
+        with page.expect_download() as download:
+            page.get_by_role("link", name=preset, exact=True).click()
+        names.append(download.value.suggested_filename)
+    # then
+    assert names == ["ridge-runner-box.png", "ridge-runner-box_web-1920.jpg",
+                     "ridge-runner-box_web-1200.webp", "ridge-runner-box_mobile-640.jpg"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_selection_survives_facets_and_comes_as_one_zip(live_server, browser, shelf, bob):
+    page = _page(browser, "desktop", accept_downloads=True)
+    _sign_in(page, live_server.url, bob)
+    page.goto(f"{live_server.url}/catalog/?sort=name")
+    # given: two selected, then a facet narrows the page to the Japanese box only
+    page.get_by_label("Select Kids Poster").check()
+    page.get_by_label("Select Ridge Runner Box").check()
+    expect(page.locator("[data-selection-count]")).to_have_text("2")
+    expect(page.locator("article.asset-card.is-selected")).to_have_count(2)
+    page.get_by_label("Japan").check()
+    expect(page.locator("article.asset-card")).to_have_count(1)
+    expect(page.locator("[data-selection-count]")).to_have_text("2")
+    # when: select all on this page and download
+    page.get_by_role("button", name="Select all on this page").click()
+    expect(page.locator("[data-selection-count]")).to_have_text("3")
+    page.get_by_label("Preset for the ZIP").select_option(label="Web 1920 JPG")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download 3 as one ZIP").click()
+    # then
+    assert download.value.suggested_filename == "assets-3_web-1920.zip"
+    import zipfile
+
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert sorted(archive.namelist()) == ["jp-only.jpg", "kids-poster.jpg",
+                                              "ridge-runner-box.jpg"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_back_to_the_catalog_keeps_the_filters(live_server, browser, shelf, bob):
+    page = _page(browser, "mobile")
+    _sign_in(page, live_server.url, bob)
+    page.goto(f"{live_server.url}/catalog/?kind=packaging&sort=name")
+    # when
+    page.get_by_role("link", name="Kids Poster").click()
+    page.get_by_role("link", name="← Catalog").click()
+    # then
+    page.wait_for_url("**/catalog/?kind=packaging&sort=name")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_empty_search_offers_a_spelling_and_a_missing_asset_report(live_server, browser,
+                                                                      shelf, bob):
+    page = _page(browser, "mobile")
+    _sign_in(page, live_server.url, bob)
+    # when
+    page.goto(f"{live_server.url}/catalog/?q=ridge+runer+boxx&market=jp")
+    # then
+    expect(page.locator("article.asset-card")).to_have_count(0)
+    expect(page.get_by_role("link", name="Report a missing asset")).to_have_attribute(
+        "href", "/cases/new/")
+    expect(page.get_by_role("link", name="✕ Market: jp")).to_be_visible()
+    expect(page.get_by_role("button", name="Download selected as one ZIP")).to_be_hidden()
