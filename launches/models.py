@@ -63,6 +63,9 @@ class KitMarketDate(models.Model):
         constraints = [models.UniqueConstraint(fields=["kit", "market"],
                                                name="kit_market_date_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.kit} in {self.market}: {self.go_live_at:%Y-%m-%d}"
+
 
 class SlotRules(models.Model):
     """The checks of a slot (or of its override in one market); empty means "any"."""
@@ -125,6 +128,9 @@ class SlotMarketRule(SlotRules):
         constraints = [models.UniqueConstraint(fields=["slot", "market"],
                                                name="slot_market_rule_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.slot} in {self.market}"
+
 
 class SlotFill(models.Model):
     """An asset chosen by hand for a slot, in one market or (market empty) in all of them."""
@@ -140,6 +146,9 @@ class SlotFill(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["slot", "market"], nulls_distinct=False,
                                                name="slot_fill_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.asset}"
 
 
 class CellState(models.TextChoices):
@@ -169,6 +178,9 @@ class SlotStatus(models.Model):
                                                name="slot_status_unique")]
         indexes = [models.Index(fields=["kit", "state"])]
 
+    def __str__(self) -> str:
+        return f"{self.slot} in {self.market}: {self.state}"
+
 
 class DerivativeFacts(models.Model):
     """What Cloudinary reports for a version's derivative of a preset (explicit + eager)."""
@@ -187,6 +199,9 @@ class DerivativeFacts(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "preset", "transformation"],
                                                name="derivative_facts_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.version} as {self.preset}"
+
 
 class ReadinessSnapshot(models.Model):
     """The kit's readiness at one recompute: the points of the chart."""
@@ -200,6 +215,9 @@ class ReadinessSnapshot(models.Model):
     class Meta:
         ordering = ["taken_at"]
         indexes = [models.Index(fields=["kit", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kit} {self.readiness}% at {self.taken_at:%Y-%m-%d %H:%M}"
 
 
 class KitConfirmation(models.Model):
@@ -222,6 +240,9 @@ class KitConfirmation(models.Model):
         constraints = [models.UniqueConstraint(fields=["kit", "partner"],
                                                name="kit_confirmation_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.partner} confirmed {self.kit}"
+
 
 class KitCase(models.Model):
     """A case a partner opened about a kit's slot (missing content, an alternate format)."""
@@ -231,6 +252,9 @@ class KitCase(models.Model):
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="cases")
     market = models.ForeignKey("assets.Market", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.case} about {self.slot}"
 
 
 class KitReminder(models.Model):
@@ -242,3 +266,6 @@ class KitReminder(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kit", "key"], name="kit_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kit}: {self.key}"
