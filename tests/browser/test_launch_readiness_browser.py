@@ -70,5 +70,5 @@ def test_the_content_team_fills_the_missing_uk_banner_and_the_matrix_turns_ready
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, page.evaluate("""[...document.querySelectorAll('body *')]
         .filter(e => e.scrollWidth > e.clientWidth + 1)
-        .slice(0, 8).map(e => e.tagName + '.' + e.className + ':' + e.scrollWidth + '/' + e.clientWidth + '/' + getComputedStyle(e).overflowX)
+        .slice(0, 8).map(e => `${e.tagName}.${e.className}: ${e.scrollWidth}/${e.clientWidth}`)
         .concat([document.documentElement.scrollWidth, window.innerWidth])""")
