@@ -31,6 +31,9 @@ SYNC_COMPLETED = "sync.completed"
 USER_SSO_LOGIN = "user.sso_login"
 CASE_THREAD_RECEIVED = "case.thread_received"
 CASE_THREAD_POSTED = "case.thread_posted"
+KIT_SLOT_FILLED = "kit.slot_filled"
+KIT_CONFIRMED = "kit.confirmed"
+KIT_CHANGED = "kit.changed"
 
 ACTIONS: dict[str, str] = {
     ASSET_SYNCED: "An asset was created or changed in the catalog from Cloudinary.",
@@ -63,6 +66,10 @@ ACTIONS: dict[str, str] = {
                           "thread, post, outcome).",
     CASE_THREAD_POSTED: "The portal posted to a case's Trading Grid thread (payload: thread, "
                         "post, idempotency key).",
+    KIT_SLOT_FILLED: "The content team chose an asset for a launch kit's slot (payload: slot, "
+                     "market).",
+    KIT_CONFIRMED: "A partner organisation confirmed it has a launch kit (payload: contents).",
+    KIT_CHANGED: "A launch kit's go-live, markets or publication changed (payload: what).",
 }
 
 # What "this partner received this asset" means on the received report.

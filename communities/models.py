@@ -282,3 +282,31 @@ class Invitation(models.Model):
     def is_pending(self, at=None) -> bool:
         at = at or timezone.now()
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > at
+
+
+class Embargo(models.Model):
+    """A launch embargo: partners see the asset only from `go_live_at` (communities.visibility).
+
+    Written only by launches.services (a kit's go-live per market); read only by the
+    visibility rule. A row with a market applies to partners whose communities serve that
+    market; the row without a market is the date for everyone else (launches writes the
+    latest go-live of the asset's kits there). An asset with no row is not embargoed.
+    """
+
+    asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="embargoes")
+    market = models.ForeignKey("assets.Market", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="+")
+    go_live_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "market"], nulls_distinct=False,
+                                    name="embargo_asset_market_unique"),
+        ]
+        # "Which assets are still embargoed" and "which are live in these markets" are both
+        # range scans on go_live_at that return asset ids without touching the table.
+        indexes = [models.Index(fields=["go_live_at", "market", "asset"],
+                                name="embargo_go_live_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} in {self.market or 'every market'} from {self.go_live_at:%Y-%m-%d}"

@@ -1,9 +1,16 @@
 """The visibility rule, in one place.
 
-A partner sees an asset when it is approved, not retired, and published to at
-least one community in which the partner holds an active, currently valid
-membership — directly, or through a publication rule on product line /
-campaign / market / kind. Content team and support staff see every asset.
+A partner sees an asset when it is approved, not retired, past its launch
+go-live for the partner's markets (an Embargo), and published to at least one
+community in which the partner holds an active, currently valid membership —
+directly, or through a publication rule on product line / campaign / market /
+kind. Content team and support staff see every asset.
+
+The embargo: an asset with any Embargo row whose go-live is still ahead is
+hidden unless a row that applies to the partner is past — a row for one of the
+markets of the partner's current communities, or the row without a market (the
+date for everyone). Both are uncorrelated `id IN (...)` subqueries over the
+(go_live_at, market, asset) index, like the direct publications.
 
 Its cost in queries does not grow with the number of communities or rules:
 one small query reads the rules of the user's communities, and the rule then
@@ -19,7 +26,7 @@ from django.utils import timezone
 
 from accounts.roles import is_brand_staff
 from assets.models import ApprovalState, Asset
-from communities.models import Membership, Publication
+from communities.models import Community, Embargo, Membership, Publication
 
 
 def user_community_ids(user, at=None):
@@ -44,7 +51,8 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
         return queryset.none()
     if is_brand_staff(user):
         return queryset
-    communities = user_community_ids(user, at or timezone.now())
+    at = at or timezone.now()
+    communities = user_community_ids(user, at)
     direct_ids = Publication.objects.filter(
         asset__isnull=False, community_id__in=communities
     ).values("asset_id")
@@ -60,9 +68,20 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
             by_rule |= _rule_condition(dict(zip(RULE_FIELDS, rule, strict=True)))
     return queryset.filter(
         Q(pk__in=direct_ids) | by_rule,
+        _past_go_live(communities, at),
         approval_state=ApprovalState.APPROVED,
         retired=False,
     )
+
+
+def _past_go_live(communities, at) -> Q:
+    """Not under a launch embargo for the markets of `communities` at `at`."""
+    markets = Community.markets.through.objects.filter(
+        community_id__in=communities).values("market_id")
+    embargoed = Embargo.objects.filter(go_live_at__gt=at).values("asset_id")
+    live = Embargo.objects.filter(Q(market__isnull=True) | Q(market_id__in=markets),
+                                  go_live_at__lte=at).values("asset_id")
+    return ~Q(pk__in=embargoed) | Q(pk__in=live)
 
 
 def _rule_condition(rule: dict) -> Q:

@@ -416,3 +416,16 @@ CELERY_BEAT_SCHEDULE["acknowledgement-reminders"] = {
 # Hourly: the daily digests of users whose local morning it is.
 CELERY_BEAT_SCHEDULE["notification-digests"] = {
     "task": "notifications.tasks.send_digests", "schedule": crontab(minute=5)}
+
+# --- Launch kits (#13) ----------------------------------------------------------
+INSTALLED_APPS += ["launches"]
+# Days before go-live when owners get a digest of incomplete kits and partner
+# organisations that have not confirmed get a reminder.
+LAUNCH_REMINDER_DAYS = env_int("LAUNCH_REMINDER_DAYS", 7, minimum=1)
+# A kit's readiness is recomputed this many seconds after the first change (more changes
+# in the meantime ride along).
+LAUNCH_RECOMPUTE_DEBOUNCE_SECONDS = env_int("LAUNCH_RECOMPUTE_DEBOUNCE_SECONDS", 10, minimum=0)
+CELERY_BEAT_SCHEDULE["launch-reminders"] = {
+    "task": "launches.tasks.notify_launch_reminders", "schedule": crontab(hour=6, minute=30)}
+CELERY_BEAT_SCHEDULE["launch-readiness-sweep"] = {
+    "task": "launches.tasks.recompute_upcoming_kits", "schedule": crontab(minute=20)}

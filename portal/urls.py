@@ -55,6 +55,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("", include("compliance.urls")),
+    path("", include("launches.urls")),
 ]
 
 handler404 = "portal.errors.not_found"

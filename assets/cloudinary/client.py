@@ -296,3 +296,23 @@ def parse_time(value: str | None):
         return parse_datetime(str(value))
     except ValueError:
         return None
+
+
+def derivative_facts(*, public_id: str, resource_type: str, transformation: str,
+                     fmt: str = "") -> dict:
+    """Width, height, bytes and format of a derivative as Cloudinary generates it.
+
+    `explicit` with `eager` (the Upload API, not rate-limited) creates the derivative of the
+    protected copy if needed and answers with its real facts; nothing is computed here.
+    """
+    import cloudinary.uploader
+
+    eager = transformation + (f"/{fmt}" if fmt else "")
+    answer = call(cloudinary.uploader.explicit, public_id, type="authenticated",
+                  resource_type=resource_type, eager=[eager])
+    entries = answer.get("eager") or []
+    if not entries:
+        raise CloudinaryRejected(f"No derivative for {eager} of {public_id}")
+    entry = entries[0]
+    return {"width": entry.get("width"), "height": entry.get("height"),
+            "bytes": entry.get("bytes"), "format": entry.get("format") or fmt}

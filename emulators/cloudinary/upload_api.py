@@ -75,12 +75,24 @@ def _eager(emu, res: Resource, params: dict) -> list[dict]:
             f"/{res.type}/", f"/{res.type}/{transformation}/", 1)
         if fmt and res.format and fmt != res.format:
             url = url[: -len(res.format)] + fmt
-        entries.append({"transformation": transformation, "format": fmt, "bytes": 0,
+        entries.append({"transformation": transformation, "format": fmt,
+                        **_derived_facts(emu, res, transformation, fmt),
                         "id": new_asset_id(res.asset_id + spec), "url": url, "secure_url": url})
     res.derived = [d for d in res.derived
                    if d["transformation"] not in {e["transformation"] for e in entries}]
     res.derived.extend(entries)
     return [{k: v for k, v in e.items() if k != "id"} for e in entries]
+
+
+def _derived_facts(emu, res: Resource, transformation: str, fmt: str) -> dict:
+    """Width, height and bytes of the rendered derivative, as Cloudinary's eager entries report
+    them (images; other types keep ``bytes: 0``)."""
+    delivery = emu.delivery()
+    if res.resource_type != "image" or delivery is None or not res.data:
+        return {"bytes": 0}
+    data, _ = delivery.render(res, transformation, fmt or None)
+    info = inspect(data, "image")
+    return {"bytes": len(data), "width": info.width, "height": info.height}
 
 
 def upload(emu, rt: str, params: dict, file) -> dict:

@@ -3,8 +3,11 @@
 The rule, as ARCHITECTURE.md states it: a partner sees an asset when it is approved, not
 retired, and published to at least one community in which the partner holds an active,
 currently valid membership — directly, or by a rule on product line / campaign / market /
-kind (a rule matches when the asset agrees on every field the rule names). Content team
-and support staff see every asset; inactive users see nothing.
+kind (a rule matches when the asset agrees on every field the rule names), and is past its
+launch go-live: an asset with an embargo still ahead (in any market) is seen only by a
+partner for whom a go-live has passed, in a market of one of their current communities or
+for every market. Content team and support staff see every asset; inactive users see
+nothing.
 """
 
 from datetime import timedelta
@@ -19,7 +22,7 @@ from hypothesis import strategies as st
 from accounts.roles import CONTENT_TEAM, SUPPORT_STAFF
 from assets.models import ApprovalState, Asset
 from communities import visibility
-from communities.models import Membership, Publication
+from communities.models import Embargo, Membership, Publication
 from tests import factories as f
 
 N_TERMS = 2  # values per taxonomy field
@@ -43,6 +46,10 @@ assets_st = st.lists(st.fixed_dictionaries({
     "line": asset_term, "campaign": asset_term, "kind": asset_term,
     "markets": st.sampled_from([frozenset(), frozenset({0}), frozenset({1}),
                                 frozenset({0, 1})]),
+    # launch embargo rows: {market index or None (every market): go-live passed?}
+    "embargo": st.sampled_from([()] * 3 + [((None, False),), ((None, True),),
+                                           ((0, True), (None, False)), ((0, False), (1, True)),
+                                           ((1, False),)]),
 }), min_size=2, max_size=8, unique_by=lambda a: tuple(sorted(a.items())))
 
 
@@ -62,6 +69,8 @@ def worlds(draw):
     rules = draw(st.frozensets(st.tuples(community, rule_st).map(lambda r: (r[0], *r[1])),
                                min_size=1, max_size=3))
     return {"communities": [draw(mostly_true) for _ in range(n_communities)],
+            "community_markets": [draw(st.sampled_from([(), (0,), (1,), (0, 1)]))
+                                  for _ in range(n_communities)],
             "assets": assets, "users": users, "singles": singles, "rules": rules}
 
 
@@ -85,9 +94,15 @@ def expected_visible(world, user_spec, asset_ids):
         return set(asset_ids)
     current = {c for c, w in user_spec["memberships"].items()
                if w in ("current", "open", "ending_later") and world["communities"][c]}
+    markets = {m for c in current for m in world["community_markets"][c]}
     seen = set()
     for index, asset in enumerate(world["assets"]):
         if asset["state"] != ApprovalState.APPROVED or asset["retired"]:
+            continue
+        embargo = dict(asset["embargo"])
+        ahead = any(not passed for passed in embargo.values())
+        live_for_user = any(passed and (m is None or m in markets) for m, passed in embargo.items())
+        if ahead and not live_for_user:
             continue
         direct = any((c, index) in world["singles"] for c in current)
         by_rule = any(
@@ -124,6 +139,8 @@ def build(world):
     kinds = [f.AssetKindFactory(slug=f"kd-{i}") for i in range(N_TERMS)]
     pick = lambda terms, i: None if i is None else terms[i]  # noqa: E731
     communities = [f.CommunityFactory(active=active) for active in world["communities"]]
+    for community, indexes in zip(communities, world["community_markets"], strict=True):
+        community.markets.set([markets[m] for m in indexes])
     asset_ids = []
     for spec in world["assets"]:
         asset = f.AssetFactory(approval_state=spec["state"], retired=spec["retired"],
@@ -132,6 +149,9 @@ def build(world):
                                kind=pick(kinds, spec["kind"]),
                                markets=[markets[m] for m in spec["markets"]])
         asset_ids.append(asset.pk)
+        for m, passed in spec["embargo"]:
+            Embargo.objects.create(asset=asset, market=pick(markets, m),
+                                   go_live_at=now + timedelta(hours=-1 if passed else 1))
     partner = f.PartnerFactory()
     users = []
     for spec in world["users"]:

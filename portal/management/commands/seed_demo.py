@@ -29,7 +29,7 @@ PARTNERS = [
     ("charlie@sakura-trading.example", "Partner, Sakura Trading (Japan Resellers)"),
 ]
 # Order matters: the catalog first, then who sees it, then cases about it.
-DEMO_STEPS = ["assets.demo", "communities.demo", "cases.demo"]
+DEMO_STEPS = ["assets.demo", "communities.demo", "cases.demo", "launches.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,70 @@
+"""Reads of launch kits for pages and the API: the matrix, acknowledgements, risk order."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import F
+
+from communities.models import Membership
+from launches.models import KitCase, KitConfirmation, LaunchKit, SlotStatus
+
+
+def kits_by_risk():
+    """Least ready first, then the soonest go-live."""
+    return (LaunchKit.objects.select_related("campaign")
+            .order_by("readiness", F("go_live_at").asc(), "pk"))
+
+
+def matrix(kit) -> dict:
+    """Slots × markets of stored cells (no recompute): {"markets", "rows": [(slot, [cell])]}."""
+    markets = list(kit.markets.order_by("name"))
+    cells = {(c.slot_id, c.market_id): c for c in SlotStatus.objects.filter(kit=kit)
+             .select_related("asset", "version")}
+    rows = []
+    for slot in kit.slots.select_related("preset"):
+        rows.append((slot, [cells.get((slot.pk, m.pk)) for m in markets]))
+    return {"markets": markets, "rows": rows}
+
+
+def acknowledgements(kit) -> list[dict]:
+    """Per community of the kit, each organisation's confirmation status."""
+    confirmations = {c.partner_id: c for c in KitConfirmation.objects.filter(kit=kit)
+                     .select_related("confirmed_by")}
+    seen = defaultdict(dict)
+    rows = (Membership.objects.current().filter(community__in=kit.communities.all())
+            .select_related("partner", "community").order_by("community__name", "partner__name"))
+    for membership in rows:
+        seen[membership.community][membership.partner_id] = membership.partner
+    result = []
+    for community, partners in seen.items():
+        for partner_id, partner in partners.items():
+            confirmation = confirmations.get(partner_id)
+            status = ("confirmed" if confirmation and not confirmation.stale
+                      else "asked again" if confirmation else "not confirmed")
+            result.append({"community": community, "partner": partner, "status": status,
+                           "confirmation": confirmation})
+    return result
+
+
+def kit_cases(kit):
+    return (KitCase.objects.filter(kit=kit).select_related("case", "slot", "market")
+            .order_by("-case__created_at"))
+
+
+def partner_contents(kit, user) -> list[dict]:
+    """What a partner sees of the kit: each slot with the visible asset in their markets."""
+    from assets.models import Asset
+    from launches.readiness import _partner_markets
+
+    membership = (Membership.objects.current().filter(user=user, community__launch_kits=kit)
+                  .order_by("pk").first())
+    market_ids = _partner_markets(kit, membership.partner_id,
+                                  sorted(kit.markets.values_list("pk", flat=True)))
+    cells = list(SlotStatus.objects.filter(kit=kit, market_id__in=market_ids)
+                 .select_related("slot", "market").order_by("slot__position", "slot_id",
+                                                            "market__name"))
+    visible = {a.pk: a for a in Asset.objects.visible_to(user).filter(
+        pk__in=[c.asset_id for c in cells if c.asset_id])}
+    return [{"slot": c.slot, "market": c.market, "asset": visible.get(c.asset_id),
+             "ready": c.state in ("ready", "superseded")} for c in cells]
