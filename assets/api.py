@@ -197,7 +197,7 @@ class AssetViewSet(FormatParameterHint, viewsets.ReadOnlyModelViewSet):
         asset = self._visible_asset(pk)
         body = DownloadLinkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        preset = preset_for(asset, body.validated_data["preset"])
+        preset = preset_for(asset, body.validated_data["preset"], request.user)
         link = asset_download(user=request.user, asset=asset, preset=preset)
         expires = datetime.fromtimestamp(link.expires_at, UTC) if link.expires_at else None
         data = {"url": link.url, "expires_at": expires, "preset": preset.slug,

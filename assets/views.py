@@ -144,7 +144,8 @@ def detail(request, pk: int):
 def download(request, pk: int, preset: str):
     """Audit, then redirect to a signed, expiring Cloudinary link (bytes never pass here)."""
     asset = get_object_or_404(selectors.catalog_queryset(request.user), pk=pk)
-    link = asset_download(user=request.user, asset=asset, preset=preset_for(asset, preset))
+    chosen = preset_for(asset, preset, request.user)
+    link = asset_download(user=request.user, asset=asset, preset=chosen)
     return redirect(link.url)
 
 
@@ -158,7 +159,7 @@ def download_zip(request):
     preset = None
     slug = request.POST.get("preset") or ORIGINAL
     if slug != ORIGINAL and assets:
-        preset = preset_for(assets[0], slug)
+        preset = preset_for(assets[0], slug, request.user)
     try:
         links = assets_download_zip(user=request.user, assets=assets, preset=preset)
     except DownloadError as error:

@@ -220,9 +220,17 @@ def download_link(asset, preset) -> DownloadLink:
             target.public_id, fmt or "", resource_type=target.resource_type,
             type=target.type, expires_at=expires_at, attachment=True)
         return DownloadLink(url, expires_at)
-    steps = [{"raw_transformation": preset.transformation}, {"flags": "attachment"}]
+    steps = [{"raw_transformation": _preset_transformation(preset)}, {"flags": "attachment"}]
     url = _url(target, steps, fmt, expires_at=expires_at)
     return DownloadLink(url, expires_at if _token_key() else None)
+
+
+def _preset_transformation(preset) -> str:
+    """``t_<name>`` once Cloudinary holds the preset as a named transformation (allowed under
+    strict transformations, and the derivative generated ahead at release), else its string."""
+    if getattr(preset, "delivered_through_name", False):
+        return f"t_{preset.named_transformation}"
+    return preset.transformation
 
 
 def _group_key(asset):
@@ -245,7 +253,7 @@ def zip_links(assets, preset=None, *, name: str = "assets") -> list[DownloadLink
             "target_public_id": name if len(links) == 0 else f"{name}-{resource_type}",
         }
         if preset is not None and preset.transformation and resource_type == "image":
-            options["transformations"] = [{"raw_transformation": preset.transformation,
+            options["transformations"] = [{"raw_transformation": _preset_transformation(preset),
                                            "format": preset.format or ""}]
         links.append(DownloadLink(cloudinary.utils.download_zip_url(**options), expires_at))
     return links
