@@ -101,7 +101,8 @@ def derivatives_request(*, version_pk: int, community_ids) -> str:
         return "already requested"
     answer = cloud.generate_eager(
         public_id=version.delivery_public_id, resource_type=version.asset.resource_type,
-        delivery_type=DELIVERY_TYPE, notification_url=settings.SITE_URL + "/hooks/cloudinary/",
+        delivery_type=DELIVERY_TYPE,
+        notification_url=settings.CLOUDINARY_EAGER_NOTIFICATION_URL or None,
         eager=[f"{t}/{fmt}" if fmt else t for t, fmt in todo.values()])
     with transaction.atomic():
         for preset_pk, (transformation, fmt) in todo.items():

@@ -337,6 +337,10 @@ ASSET_VARIANTS = {
     "locale_context": "locale",
     "related_assets": env_bool("VARIANT_RELATED_ASSETS", True),
 }
+# Where Cloudinary reports eager derivatives made ahead (an `eager` notification); empty:
+# the cloud's own notification URL (Settings → Webhook notifications).
+CLOUDINARY_EAGER_NOTIFICATION_URL = env_str("CLOUDINARY_EAGER_NOTIFICATION_URL",
+                                            SITE_URL + "/hooks/cloudinary/")
 DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 600, minimum=10)
 # Cloudinary token-based access key (hex, from the account's security settings): every
 # partner link then carries an expiring token, and restricted masters need one. The
