@@ -170,3 +170,40 @@ def test_relations_cost_one_call_per_localized_asset(
     with django_capture_on_commit_callbacks(execute=True):
         sync_full()
     assert cloudinary_emulator.api_calls["resources.by_asset_id"] == 4
+
+
+def test_a_notification_about_a_variant_rereads_its_relations(
+        cloudinary_emulator, django_capture_on_commit_callbacks, client):
+    from tests.assets.test_webhooks import post
+
+    upload("kestrel/m")
+    upload("kestrel/m-ja", locale="ja-JP")
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_full()
+    variant = Asset.objects.get(locale="ja-JP")
+    assert variant.master_id is None
+    cloudinary.api.add_related_assets("kestrel/m", ["image/upload/kestrel/m-ja"])
+
+    # when: Cloudinary tells of a context change on the variant (no relation notification)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, {"notification_type": "resource_context_changed", "resources": {
+            "kestrel/m-ja": {"asset_id": variant.asset_id, "public_id": "kestrel/m-ja",
+                             "resource_type": "image", "type": "upload"}}})
+
+    variant.refresh_from_db()
+    assert variant.master.public_id == "kestrel/m"
+
+
+def test_sync_assets_relations_repairs_every_master(
+        cloudinary_emulator, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    upload("kestrel/m")
+    upload("kestrel/m-ja", locale="ja-JP")
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_full()
+    cloudinary.api.add_related_assets("kestrel/m", ["image/upload/kestrel/m-ja"])
+    out = io.StringIO()
+    call_command("sync_assets", "--relations", stdout=out)
+    assert "masters changed: 1" in out.getvalue()
+    assert Asset.objects.get(locale="ja-JP").master.public_id == "kestrel/m"
