@@ -207,3 +207,24 @@ def test_sync_assets_relations_repairs_every_master(
     call_command("sync_assets", "--relations", stdout=out)
     assert "masters changed: 1" in out.getvalue()
     assert Asset.objects.get(locale="ja-JP").master.public_id == "kestrel/m"
+
+
+def test_the_completeness_matrix_names_missing_and_unapproved_variants(
+        banner_family, client_for, content, charlie, eu_retailers, jp_resellers, markets):
+    from communities.completeness import completeness
+
+    f.MarketFactory(slug="gb", name="United Kingdom", language="en-GB")
+    eu_retailers.markets.add(*type(markets["de"]).objects.filter(slug="gb"))
+
+    report = completeness(banner_family["ja-JP"].master)
+
+    states = {row.locale: row.state for row in report.rows}
+    assert states["ja-JP"] == "approved" and states["de-DE"] == "approved"
+    assert states["en-GB"] == "missing"
+    assert states["fr-FR"] == "unapproved"
+    assert {r.locale for r in report.missing} == {"en-GB"}
+    page = client_for(content).get(
+        f"/staff/variants/assets/{banner_family['master'].pk}/").content.decode()
+    assert "en-GB" in page and "missing" in page and "unapproved" in page
+    assert client_for(charlie).get(
+        f"/staff/variants/assets/{banner_family['master'].pk}/").status_code == 404
