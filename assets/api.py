@@ -20,7 +20,7 @@ from assets import selectors
 from assets.api_filters import ApiAssetFilter, FormatParameterHint
 from assets.cloudinary import delivery
 from assets.downloads import asset_download, preset_for
-from assets.models import Asset, AssetVersion, DownloadPreset
+from assets.models import Asset, AssetVersion, DerivativeFact, DownloadPreset
 
 
 class CatalogPagination(PageNumberPagination):
@@ -56,6 +56,61 @@ class PresetSerializer(serializers.ModelSerializer):
     class Meta:
         model = DownloadPreset
         fields = ["slug", "name", "format", "transformation"]
+
+
+class DerivativeFactSerializer(serializers.ModelSerializer):
+    """What a preset's derivative of this version really is (from Cloudinary)."""
+
+    label = serializers.CharField(source="summary", read_only=True,
+                                  help_text='e.g. "JPG · 1200 × 800 · ~180 KB"')
+
+    class Meta:
+        model = DerivativeFact
+        fields = ["format", "width", "height", "bytes", "label"]
+
+
+class PresetOfferSerializer(PresetSerializer):
+    """A preset offered to the caller, with the real facts of its derivative when known."""
+
+    facts = serializers.SerializerMethodField()
+    community_only = serializers.SerializerMethodField()
+
+    class Meta(PresetSerializer.Meta):
+        fields = PresetSerializer.Meta.fields + ["community_only", "facts"]
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "format": {"type": "string"}, "width": {"type": "integer", "nullable": True},
+        "height": {"type": "integer", "nullable": True},
+        "bytes": {"type": "integer", "nullable": True}, "label": {"type": "string"}},
+        "required": ["format", "width", "height", "bytes", "label"],
+        "description": "the derivative's real facts; null until Cloudinary generated it"})
+    def get_facts(self, preset):
+        fact = self.context.get("facts", {}).get(preset.pk)
+        return DerivativeFactSerializer(fact).data if fact else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_community_only(self, preset) -> bool:
+        return preset.pk in self.context.get("community_presets", set())
+
+
+class LocaleVariantSerializer(serializers.ModelSerializer):
+    """A member of the asset's family (master or locale variant) the caller may see."""
+
+    is_master = serializers.SerializerMethodField()
+    version_number = serializers.IntegerField(source="approved_version.number", read_only=True,
+                                              allow_null=True, default=None)
+    version_label = serializers.CharField(source="approved_version.label", read_only=True,
+                                          allow_null=True, default=None)
+
+    class Meta:
+        model = Asset
+        fields = ["id", "title", "locale", "is_master", "approval_state", "version_number",
+                  "version_label"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_is_master(self, asset) -> bool:
+        return not asset.master_id
 
 
 class AssetVersionSerializer(serializers.ModelSerializer):
@@ -124,18 +179,63 @@ class AssetDetailSerializer(AssetSerializer):
         help_text="the version the caller gets (the newest approved one)")
     preview_url = serializers.SerializerMethodField()
     presets = serializers.SerializerMethodField()
+    locale = serializers.CharField(read_only=True, help_text="BCP 47; empty: not localized")
+    master_id = serializers.IntegerField(read_only=True, allow_null=True,
+                                         help_text="the master, when this is a locale variant")
+    variants = serializers.SerializerMethodField()
+    variant_for_you = serializers.SerializerMethodField()
 
     class Meta(AssetSerializer.Meta):
-        fields = AssetSerializer.Meta.fields + ["current_version", "preview_url", "presets"]
+        fields = AssetSerializer.Meta.fields + ["current_version", "preview_url", "presets",
+                                                "locale", "master_id", "variants",
+                                                "variant_for_you"]
         read_only_fields = fields
+
+    def _family(self, asset):
+        if "family" not in self.context:
+            from assets.variants import choose, family_for, master_of
+            from communities.selectors import locale_preferences
+
+            user = self.context["request"].user
+            members = family_for(user, asset)
+            prefs = locale_preferences(user)
+            self.context["family"] = members
+            self.context["choice"] = choose(members, master_of(asset), prefs.languages,
+                                            prefs.market_ids)
+        return self.context["family"], self.context["choice"]
+
+    @extend_schema_field(LocaleVariantSerializer(many=True))
+    def get_variants(self, asset):
+        """The master and every locale variant the caller may see (one family)."""
+        members, _ = self._family(asset)
+        return LocaleVariantSerializer(members, many=True).data
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "id": {"type": "integer"}, "locale": {"type": "string"},
+        "reason": {"type": "string", "enum": ["language", "market", "master", "only"]},
+        "label": {"type": "string"}}, "required": ["id", "locale", "reason", "label"]})
+    def get_variant_for_you(self, asset):
+        """The member chosen for the caller's market and language (the default download)."""
+        _, choice = self._family(asset)
+        if choice is None:
+            return None
+        return {"id": choice.asset.pk, "locale": choice.asset.locale,
+                "reason": choice.reason, "label": choice.label}
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_preview_url(self, asset) -> str | None:
         return delivery.preview_url(asset)
 
-    @extend_schema_field(PresetSerializer(many=True))
+    @extend_schema_field(PresetOfferSerializer(many=True))
     def get_presets(self, asset):
-        return PresetSerializer(selectors.presets_for(asset), many=True).data
+        """Global presets and the caller's communities' own, with their derivative's facts."""
+        offers = selectors.preset_offers(self.context["request"].user, asset)
+        presets = [preset for preset, _ in offers]
+        context = {"facts": {p.pk: fact for p, fact in offers if fact},
+                   "community_presets": set(DownloadPreset.communities.through.objects.filter(
+                       downloadpreset_id__in=[p.pk for p in presets])
+                       .values_list("downloadpreset_id", flat=True))}
+        return PresetOfferSerializer(presets, many=True, context=context).data
 
 
 class DownloadLinkRequestSerializer(serializers.Serializer):
@@ -197,7 +297,7 @@ class AssetViewSet(FormatParameterHint, viewsets.ReadOnlyModelViewSet):
         asset = self._visible_asset(pk)
         body = DownloadLinkRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        preset = preset_for(asset, body.validated_data["preset"])
+        preset = preset_for(asset, body.validated_data["preset"], request.user)
         link = asset_download(user=request.user, asset=asset, preset=preset)
         expires = datetime.fromtimestamp(link.expires_at, UTC) if link.expires_at else None
         data = {"url": link.url, "expires_at": expires, "preset": preset.slug,

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from assets.cloudinary.delivery import DownloadLink, download_link, zip_link
 from assets.models import Asset, DownloadPreset
-from assets.selectors import preset_applies
+from assets.selectors import offered_presets_queryset, preset_applies
 from communities.models import Membership, Publication
 
 MAX_ZIP_ASSETS = 200
@@ -50,22 +50,29 @@ def grant_for(user, assets: list[Asset]) -> Grant:
     return Grant(chosen.partner, chosen.community if direct else None)
 
 
-def preset_for(asset: Asset, slug: str) -> DownloadPreset:
-    """The active preset `slug`, if it applies to `asset`; otherwise Http404."""
-    preset = (DownloadPreset.objects.filter(slug=slug, active=True)
-              .prefetch_related("kinds").first())
+def preset_for(asset: Asset, slug: str, user=None) -> DownloadPreset:
+    """The active preset `slug`, if it applies to `asset` and is offered to `user` (a
+    community's own presets only to its members; without a user: global ones only);
+    otherwise Http404."""
+    presets = offered_presets_queryset(user) if user is not None else \
+        DownloadPreset.objects.filter(active=True, communities__isnull=True)
+    preset = presets.filter(slug=slug).prefetch_related("kinds").first()
     if preset is None or not preset_applies(preset, asset):
         raise Http404("No such download preset for this asset.")
     return preset
 
 
-def zip_preset_for(assets: list[Asset], slug: str) -> DownloadPreset | None:
-    """The preset a ZIP is made with (None: originals); it must be offered for every asset,
-    as on each asset page, or the partner is told which ones it is not offered for."""
+def zip_preset_for(assets: list[Asset], slug: str, user=None) -> DownloadPreset | None:
+    """The preset a ZIP is made with (None: originals); it must be offered to `user` (global
+    or one of their communities' presets) for every asset, as on each asset page, or the
+    partner is told which ones it is not offered for."""
+    from assets.selectors import offered_presets_queryset
+
     if not slug or slug == ORIGINAL:
         return None
-    preset = (DownloadPreset.objects.filter(slug=slug, active=True)
-              .prefetch_related("kinds").first())
+    presets = (offered_presets_queryset(user) if user is not None
+               else DownloadPreset.objects.filter(active=True))
+    preset = presets.filter(slug=slug).prefetch_related("kinds").first()
     if preset is None:
         raise DownloadError("That download preset no longer exists; choose another one.")
     refused = [asset for asset in assets if not preset_applies(preset, asset)]

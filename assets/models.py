@@ -109,6 +109,14 @@ class Asset(models.Model):
     duration = models.FloatField(null=True, blank=True, help_text="seconds, for video")
     pages = models.PositiveIntegerField(null=True, blank=True, help_text="for documents")
     locale = models.CharField(max_length=35, blank=True)
+    # A locale variant points at its master (from Cloudinary's related assets, or the
+    # `master` metadata/context convention: assets/sync/relations.py). Masters have none.
+    master = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="variants")
+    master_source = models.CharField(
+        max_length=12, blank=True, choices=[("related", "Related assets"),
+                                            ("convention", "master field")],
+        help_text="where the master relation came from")
     tags = models.JSONField(default=list, blank=True)
     context = models.JSONField(default=dict, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -270,12 +278,78 @@ class DownloadPreset(models.Model):
                                       help_text='e.g. ["image"]; empty: all')
     position = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
+    # The Cloudinary named transformation this preset is delivered through (t_<name>),
+    # created/updated by assets.presets.preset_sync_transformation after each save.
+    named_transformation = models.CharField(max_length=100, blank=True, editable=False)
+    synced_definition = models.CharField(max_length=300, blank=True, editable=False,
+                                         help_text="the definition Cloudinary confirmed")
+    sync_error = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def transformation_name(self) -> str:
+        """The named transformation's name in Cloudinary (without ``t_``)."""
+        return "portal_" + self.slug.replace("-", "_")
+
+    @property
+    def delivered_through_name(self) -> bool:
+        """Whether Cloudinary holds this preset's current definition as a named transformation."""
+        return bool(self.transformation and self.named_transformation
+                    and self.synced_definition == self.transformation)
+
+
+class DerivativeFact(models.Model):
+    """What a preset's derivative of a released version really is (from Cloudinary's eager
+    answer or notification): format, pixel size and bytes, for "JPG · 1200 × 800 · ~180 KB"."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Requested"
+        READY = "ready", "Generated"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE,
+                                related_name="derivative_facts")
+    preset = models.ForeignKey(DownloadPreset, on_delete=models.CASCADE,
+                               related_name="derivative_facts")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    transformation = models.CharField(max_length=300, help_text="as requested, e.g. t_portal_web")
+    format = models.CharField(max_length=10, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.BigIntegerField(null=True, blank=True)
+    batch_id = models.CharField(max_length=64, blank=True, db_index=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "preset"],
+                                               name="derivative_fact_one_per_version_preset")]
+
+    def __str__(self) -> str:
+        return f"{self.preset} of {self.version}: {self.summary or self.state}"
+
+    @property
+    def summary(self) -> str:
+        """``"JPG · 1200 × 800 · ~180 KB"`` once generated, else ``""``."""
+        if self.state != self.State.READY or not self.width:
+            return ""
+        return f"{self.format.upper()} · {self.width} × {self.height} · ~{approx_size(self.bytes)}"
+
+
+def approx_size(n: int | None) -> str:
+    """Bytes rounded as people read them: 180 KB, 4.2 MB."""
+    n = n or 0
+    if n < 1000:
+        return f"{n} B"
+    if n < 1_000_000:
+        return f"{round(n / 1000)} KB"
+    return f"{n / 1_000_000:.1f} MB"
 
 
 class SyncRun(models.Model):

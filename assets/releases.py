@@ -34,7 +34,7 @@ from assets.cloudinary import client
 from assets.cloudinary.delivery import master_original_url
 from assets.filenames import asset_stem, download_filename
 from assets.models import Asset, AssetVersion, ReviewState
-from assets.signals import send_version_released
+from assets.signals import send_version_delivered, send_version_released
 from audit import record
 
 log = logging.getLogger(__name__)
@@ -193,6 +193,8 @@ def _switch(asset: Asset, target: AssetVersion | None) -> None:
         locked.save(update_fields=update)
         if target is not None and previous is not None and previous.pk != target.pk:
             transaction.on_commit(lambda a=locked, v=target: send_version_released(a, v))
+        if target is not None:
+            transaction.on_commit(lambda a=locked, v=target: send_version_delivered(a, v))
         record("asset.released", actor=ACTOR, target=locked,
                asset_version=target.version if target else None,
                payload={"version_number": target.number if target else None,

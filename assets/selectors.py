@@ -245,7 +245,45 @@ def zip_presets() -> list[DownloadPreset]:
 
 
 def active_presets() -> list[DownloadPreset]:
-    return list(DownloadPreset.objects.filter(active=True).prefetch_related("kinds"))
+    """The active global presets (in no community): what every viewer is offered."""
+    return list(DownloadPreset.objects.filter(active=True, communities__isnull=True)
+                .prefetch_related("kinds"))
+
+
+def offered_presets_queryset(user):
+    """Active presets `user` may use: the global ones and those of the user's current
+    communities (brand staff: all of them)."""
+    from accounts.roles import is_brand_staff
+
+    presets = DownloadPreset.objects.filter(active=True)
+    if not getattr(user, "is_authenticated", False):
+        return presets.none()
+    if is_brand_staff(user):
+        return presets
+    from communities.visibility import user_community_ids
+
+    return presets.filter(Q(communities__isnull=True)
+                          | Q(communities__in=user_community_ids(user))).distinct()
+
+
+def offered_presets(user) -> list[DownloadPreset]:
+    """`offered_presets_queryset` as a list, in display order, with kinds prefetched."""
+    return list(offered_presets_queryset(user).prefetch_related("kinds")
+                .order_by("position", "name"))
+
+
+def preset_offers(user, asset: Asset) -> list[tuple[DownloadPreset, object]]:
+    """The presets `user` is offered for `asset`, each with the real facts of its derivative
+    of the version the user gets (a DerivativeFact, or None while unknown). Two queries."""
+    from assets.models import DerivativeFact
+
+    presets = presets_for(asset, offered_presets(user))
+    facts = {}
+    if asset.approved_version_id and presets:
+        facts = {f.preset_id: f for f in DerivativeFact.objects.filter(
+            version_id=asset.approved_version_id, preset__in=presets,
+            state=DerivativeFact.State.READY)}
+    return [(preset, facts.get(preset.pk)) for preset in presets]
 
 
 def preset_applies(preset: DownloadPreset, asset: Asset) -> bool:

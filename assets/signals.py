@@ -8,6 +8,10 @@ first version). That version is not reviewed yet: partners do not get it.
 partners were switched to a newer approved version (never for a first release): this is
 "a new version was published" for cases and notices.
 
+`asset_version_delivered(sender=Asset, asset=<Asset>, version=<AssetVersion>)` is sent after
+partners were switched to a version's protected copy, the first release included
+(communities queues the derivatives of the presets of the communities that will see it).
+
 Receivers run in the sync, webhook or delivery worker: keep them quick, queue work.
 """
 
@@ -15,6 +19,7 @@ from django.dispatch import Signal
 
 asset_version_added = Signal()
 asset_version_released = Signal()
+asset_version_delivered = Signal()
 
 
 def send_version_added(asset, version) -> None:
@@ -29,3 +34,10 @@ def send_version_released(asset, version) -> None:
     from assets.models import Asset
 
     asset_version_released.send(sender=Asset, asset=asset, version=version)
+
+
+def send_version_delivered(asset, version) -> None:
+    """Send `asset_version_delivered` (call through transaction.on_commit)."""
+    from assets.models import Asset
+
+    asset_version_delivered.send(sender=Asset, asset=asset, version=version)

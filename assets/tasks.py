@@ -96,3 +96,34 @@ def deliver_asset(self, asset_pk: int) -> str:
 def sweep_delivery() -> int:
     """Every minute: delivery work a crash or an outage left behind."""
     return releases.sweep_delivery()
+
+
+@shared_task(name="assets.tasks.sync_preset_transformation", bind=True, max_retries=8,
+             acks_late=True)
+def sync_preset_transformation(self, preset_pk: int) -> str:
+    """After a preset is saved: its named transformation in Cloudinary (idempotent)."""
+    from assets.presets import preset_sync_transformation
+
+    try:
+        return preset_sync_transformation(preset_id=preset_pk)
+    except client.CloudinaryError as exc:
+        if self.request.retries < self.max_retries and not self.request.is_eager:
+            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)
+                             ) from exc
+        log.warning("named transformation of preset %s not synced: %s", preset_pk, exc)
+        return f"deferred: {exc}"
+
+
+@shared_task(name="assets.tasks.request_derivatives", bind=True, max_retries=8, acks_late=True)
+def request_derivatives(self, version_pk: int, community_ids: list[int]) -> str:
+    """After a release: generate the presets' derivatives ahead (explicit + eager, async)."""
+    from assets.presets import derivatives_request
+
+    try:
+        return derivatives_request(version_pk=version_pk, community_ids=community_ids)
+    except client.CloudinaryError as exc:
+        if self.request.retries < self.max_retries and not self.request.is_eager:
+            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)
+                             ) from exc
+        log.warning("derivatives of version %s not requested: %s", version_pk, exc)
+        return f"deferred: {exc}"

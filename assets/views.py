@@ -198,7 +198,8 @@ def catalog_back_url(request) -> str:
 def download(request, pk: int, preset: str):
     """Audit, then redirect to a signed, expiring Cloudinary link (bytes never pass here)."""
     asset = get_object_or_404(selectors.catalog_queryset(request.user), pk=pk)
-    link = asset_download(user=request.user, asset=asset, preset=preset_for(asset, preset))
+    chosen = preset_for(asset, preset, request.user)
+    link = asset_download(user=request.user, asset=asset, preset=chosen)
     return redirect(link.url)
 
 
@@ -210,7 +211,7 @@ def download_zip(request):
     ids = ids_from(request.POST.getlist("asset"))
     assets = list(selectors.catalog_queryset(request.user).filter(pk__in=ids)[:1000])
     try:
-        preset = zip_preset_for(assets, request.POST.get("preset") or ORIGINAL)
+        preset = zip_preset_for(assets, request.POST.get("preset") or ORIGINAL, request.user)
         link = assets_download_zip(user=request.user, assets=assets, preset=preset)
     except DownloadError as error:
         messages.error(request, str(error))

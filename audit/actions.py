@@ -17,6 +17,11 @@ ASSET_UNPUBLISHED = "asset.unpublished"
 ASSET_DOWNLOADED = "asset.downloaded"
 ASSET_ACKNOWLEDGED = "asset.acknowledged"
 ASSET_RENDERING_UPDATED = "asset.rendering_updated"
+ASSET_MASTER_CHANGED = "asset.master_changed"
+ASSET_DERIVATIVES_REQUESTED = "asset.derivatives_requested"
+ASSET_DERIVATIVES_GENERATED = "asset.derivatives_generated"
+PRESET_TRANSFORMATION_SYNCED = "preset.transformation_synced"
+COMMUNITY_DEFAULTS_CHANGED = "community.defaults_changed"
 MEMBERSHIP_GRANTED = "membership.granted"
 MEMBERSHIP_REVOKED = "membership.revoked"
 MEMBERSHIP_UPDATED = "membership.updated"
@@ -49,6 +54,15 @@ ACTIONS: dict[str, str] = {
     ASSET_ACKNOWLEDGED: "A partner user acknowledged receipt of an asset version.",
     ASSET_RENDERING_UPDATED: "How an asset's presets render changed in Cloudinary, with no new "
                              "version (payload: change, before, after, presets, derivatives).",
+    ASSET_MASTER_CHANGED: "An asset became (or stopped being) a locale variant of a master "
+                          "(payload: master, source: related assets or the master field).",
+    ASSET_DERIVATIVES_REQUESTED: "Cloudinary was asked to generate a released version's preset "
+                                 "derivatives ahead (payload: presets, batch_id).",
+    ASSET_DERIVATIVES_GENERATED: "Cloudinary reported the real facts of generated derivatives.",
+    PRESET_TRANSFORMATION_SYNCED: "A download preset's named transformation was created or "
+                                  "updated in Cloudinary (payload: name, definition).",
+    COMMUNITY_DEFAULTS_CHANGED: "The content team changed a community's default languages or "
+                                "presets.",
     MEMBERSHIP_GRANTED: "A user joined a community on behalf of a partner organisation.",
     MEMBERSHIP_REVOKED: "A user's membership was removed or suspended; access ends at once.",
     MEMBERSHIP_UPDATED: "A membership's role or validity window changed.",

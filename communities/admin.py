@@ -24,7 +24,13 @@ from communities.models import (
     Publication,
     TradingGridEvent,
 )
-from communities.services import publication_create, publication_create_many, publication_delete
+from communities.services import (
+    LANGUAGE_TAG,
+    community_set_defaults,
+    publication_create,
+    publication_create_many,
+    publication_delete,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -39,12 +45,65 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
+class CommunityDefaultsForm(forms.ModelForm):
+    """The two things the content team adjusts on a mirrored community."""
+
+    languages_text = forms.CharField(
+        label="Default languages", required=False,
+        help_text="BCP 47 tags, best first, comma-separated (e.g. ja-JP, en). Empty: the "
+                  "languages of the community's markets from Trading Grid.")
+
+    class Meta:
+        model = Community
+        fields = ["presets"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["languages_text"].initial = ", ".join(self.instance.languages or [])
+
+    def clean_languages_text(self):
+        tags = [t.strip() for t in self.cleaned_data["languages_text"].split(",") if t.strip()]
+        bad = [t for t in tags if not LANGUAGE_TAG.match(t)]
+        if bad:
+            raise ValidationError(f"Not a language tag: {', '.join(bad)} (e.g. de-DE, ja).")
+        return tags
+
+
 @admin.register(Community)
 class CommunityAdmin(ReadOnlyAdmin):
-    list_display = ["name", "tg_id", "kind", "active", "synced_at"]
+    """Mirrored from Trading Grid (read-only) except the content team's defaults: languages
+    and the community's own download presets."""
+
+    list_display = ["name", "tg_id", "kind", "languages_display", "active", "synced_at"]
     list_filter = ["kind", "active", "markets"]
     search_fields = ["name", "tg_id"]
     inlines = [MembershipInline]
+    form = CommunityDefaultsForm
+    filter_horizontal = ["presets"]
+    readonly_fields = ["tg_id", "name", "kind", "description", "markets_display", "active",
+                       "synced_at"]
+    fieldsets = [
+        (None, {"fields": readonly_fields}),
+        ("Defaults (content team)", {"fields": ["languages_text", "presets"]}),
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("communities.change_community")
+
+    @admin.display(description="Markets")
+    def markets_display(self, community) -> str:
+        return ", ".join(f"{m.name} ({m.language or '-'})" for m in community.markets.all())
+
+    @admin.display(description="Languages")
+    def languages_display(self, community) -> str:
+        return ", ".join(community.languages or []) or "from markets"
+
+    def save_model(self, request, obj, form, change):
+        community_set_defaults(community=obj, languages=form.cleaned_data["languages_text"],
+                               presets=form.cleaned_data["presets"], actor=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        """The presets were saved by the service (audited); the inline is read-only."""
 
 
 @admin.register(Partner)

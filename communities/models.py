@@ -27,6 +27,14 @@ class Community(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     description = models.TextField(blank=True)
     markets = models.ManyToManyField("assets.Market", blank=True, related_name="communities")
+    languages = models.JSONField(
+        default=list, blank=True,
+        help_text='BCP 47 tags in order of preference, e.g. ["ja-JP"]; empty: the languages '
+                  "of the community's markets (from Trading Grid)")
+    presets = models.ManyToManyField(
+        "assets.DownloadPreset", blank=True, related_name="communities",
+        help_text="download presets only this community's members get (a preset in no "
+                  "community is offered to everyone)")
     active = models.BooleanField(default=True)
     synced_at = models.DateTimeField(null=True, blank=True)
 

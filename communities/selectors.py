@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from communities.models import Community, Invitation, Membership
@@ -86,3 +86,54 @@ def _status(membership: Membership, current: bool, at) -> str:
     if membership.valid_from and membership.valid_from > at:
         return "not_started"
     return "ended"
+
+
+def communities_publishing(asset) -> list[int]:
+    """The communities an asset is published to, directly or by a rule it matches (the
+    communities whose members will see it once it is released)."""
+    from communities.models import Publication
+
+    market_ids = list(asset.markets.values_list("pk", flat=True))
+    rule = Q(asset__isnull=True) & ~Q(product_line__isnull=True, campaign__isnull=True,
+                                      market__isnull=True, kind__isnull=True)
+    for name in ("product_line", "campaign", "kind"):
+        rule &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}_id": getattr(asset, f"{name}_id")})
+    rule &= Q(market__isnull=True) | Q(market_id__in=market_ids)
+    return sorted(set(Publication.objects.filter(Q(asset=asset) | rule)
+                      .values_list("community_id", flat=True)))
+
+
+@dataclass
+class LocalePreferences:
+    """What a partner's communities prefer: languages (BCP 47, best first) and markets."""
+
+    languages: list[str] = field(default_factory=list)
+    market_ids: set[int] = field(default_factory=set)
+
+
+def locale_preferences(user, at=None) -> LocalePreferences:
+    """The default languages and markets of `user`'s current communities (two queries).
+
+    A community's own `languages` come first (set by the content team), then the languages
+    of its markets (from Trading Grid); communities in id order, duplicates dropped.
+    """
+    from assets.models import Market
+
+    prefs = LocalePreferences()
+    if not getattr(user, "is_authenticated", False):
+        return prefs
+    communities = list(Community.objects.filter(
+        pk__in=Membership.objects.current(at or timezone.now()).filter(user=user)
+        .values("community_id")).order_by("pk").prefetch_related(
+        Prefetch("markets", queryset=Market.objects.order_by("pk"))))
+    ordered: list[str] = []
+    for community in communities:
+        ordered += [str(tag) for tag in community.languages or [] if str(tag).strip()]
+    for community in communities:
+        for market in community.markets.all():
+            prefs.market_ids.add(market.pk)
+            if market.language:
+                ordered.append(market.language)
+    seen = set()
+    prefs.languages = [t for t in ordered if not (t.lower() in seen or seen.add(t.lower()))]
+    return prefs

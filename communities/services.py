@@ -7,6 +7,7 @@ Actors are users, or system actor strings such as "tradinggrid-sync".
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -358,3 +359,36 @@ def invitation_withdraw(*, invitation: Invitation, actor, now: datetime | None =
                payload={"reason": "invitation withdrawn by a partner admin",
                         "withdrawn": True, "invitation_id": invitation.pk,
                         "email": invitation.email})
+
+
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def community_set_defaults(*, community: Community, languages: list[str], presets, actor
+                           ) -> bool:
+    """Set a community's default languages (BCP 47, best first) and its own presets; one
+    transaction, audited. A malformed tag is a ValueError naming it; nothing is saved."""
+    cleaned = []
+    for tag in languages:
+        tag = str(tag).strip()
+        if not tag:
+            continue
+        if not LANGUAGE_TAG.match(tag):
+            raise ValueError(f"{tag!r} is not a language tag such as de-DE or ja")
+        if tag.lower() not in {t.lower() for t in cleaned}:
+            cleaned.append(tag)
+    preset_ids = sorted(p.pk for p in presets)
+    with transaction.atomic():
+        locked = Community.objects.select_for_update().get(pk=community.pk)
+        before_presets = sorted(locked.presets.values_list("pk", flat=True))
+        before_languages = list(locked.languages or [])
+        if before_languages == cleaned and before_presets == preset_ids:
+            return False
+        locked.languages = cleaned
+        locked.save(update_fields=["languages"])
+        locked.presets.set(preset_ids)
+        record("community.defaults_changed", actor=actor, target=locked, community=locked,
+               payload={"languages": cleaned, "presets": preset_ids,
+                        "previous_languages": before_languages,
+                        "previous_presets": before_presets})
+    return True

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from communities import views, webhooks
+from communities import completeness, views, webhooks
 
 app_name = "communities"
 urlpatterns = [
@@ -14,5 +14,7 @@ urlpatterns = [
          name="withdraw_invitation"),
     path("communities/invitations/<str:token>/", views.accept_invitation,
          name="accept_invitation"),
+    path("staff/variants/assets/<int:asset_pk>/", completeness.completeness_page,
+         name="variant_completeness"),
     path("hooks/tradinggrid/", webhooks.tradinggrid_webhook, name="tradinggrid_webhook"),
 ]

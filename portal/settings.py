@@ -330,6 +330,20 @@ ASSET_TAXONOMY = {
     "kind": {"metadata": env_str("TAXONOMY_KIND_FIELD", "asset_kind"),
              "context": "kind", "tag_prefix": "kind:"},
 }
+# Locale variants (issue #14): the master relation comes from Cloudinary's related assets;
+# the fallback convention is this structured-metadata field / context key holding the
+# master's public id or asset id (the locale is the `locale` field / key).
+ASSET_VARIANTS = {
+    "master_metadata": env_str("VARIANT_MASTER_FIELD", "master"),
+    "master_context": "master",
+    "locale_metadata": "locale",
+    "locale_context": "locale",
+    "related_assets": env_bool("VARIANT_RELATED_ASSETS", True),
+}
+# Where Cloudinary reports eager derivatives made ahead (an `eager` notification); empty:
+# the cloud's own notification URL (Settings → Webhook notifications).
+CLOUDINARY_EAGER_NOTIFICATION_URL = env_str("CLOUDINARY_EAGER_NOTIFICATION_URL",
+                                            SITE_URL + "/hooks/cloudinary/")
 DOWNLOAD_LINK_TTL = env_int("DOWNLOAD_LINK_TTL", 600, minimum=10)
 # Cloudinary token-based access key (hex, from the account's security settings): every
 # partner link then carries an expiring token, and restricted masters need one. The

@@ -16,6 +16,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F40
 ACCOUNT_RATE_LIMITS = False
 # Tests run with DEBUG off but on emulators and a local cache (tests/hardening turn it on).
 PORTAL_PRODUCTION_CHECKS = False
+# No eager notifications to SITE_URL (nothing listens there); tests that need one set it.
+CLOUDINARY_EAGER_NOTIFICATION_URL = ""
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Tests run eagerly; the tests that need a real worker start one (tests/workers.py)

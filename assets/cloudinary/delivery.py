@@ -236,9 +236,18 @@ def download_link(asset, preset) -> DownloadLink:
             type=target.type, expires_at=expires_at, attachment=True)
         return DownloadLink(url, expires_at)
     name = filenames.download_stem(asset, preset, fmt=fmt or "")
-    steps = [{"raw_transformation": preset.transformation}, {"flags": f"attachment:{name}"}]
+    steps = [{"raw_transformation": _preset_transformation(preset)},
+             {"flags": f"attachment:{name}"}]
     url = _url(target, steps, fmt, expires_at=expires_at)
     return DownloadLink(url, expires_at if _token_key() else None)
+
+
+def _preset_transformation(preset) -> str:
+    """``t_<name>`` once Cloudinary holds the preset as a named transformation (allowed under
+    strict transformations, and the derivative generated ahead at release), else its string."""
+    if getattr(preset, "delivered_through_name", False):
+        return f"t_{preset.named_transformation}"
+    return preset.transformation
 
 
 def zip_link(assets, preset=None) -> DownloadLink:
@@ -264,7 +273,7 @@ def zip_link(assets, preset=None) -> DownloadLink:
     if preset is not None and (preset.transformation or preset.format):
         step = {"format": preset.format or ""}
         if preset.transformation:
-            step["raw_transformation"] = preset.transformation
+            step["raw_transformation"] = _preset_transformation(preset)
         options["transformations"] = [step]
     return DownloadLink(cloudinary.utils.download_zip_url(**options), expires_at)
 

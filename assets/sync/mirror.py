@@ -48,6 +48,7 @@ class Counts:
     unchanged: int = 0
     stale: int = 0
     asset_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)  # created or updated
 
     def add(self, other: Counts) -> None:
         self.created += other.created
@@ -196,6 +197,7 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
         Asset.objects.filter(asset_id__in=list(items)).exclude(last_seen_run=run).update(
             last_seen_run=run)
     counts.created, counts.updated = len(new), len(changed)
+    counts.changed_ids = [item.asset.asset_id for item in new + changed]
     return counts
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from assets import releases, services
 from assets.cloudinary import client
 from assets.models import Asset, CloudinaryNotification
+from assets.sync import relations
 from assets.sync.mirror import ACTOR, upsert_resources
 
 REFRESHED = {"rename", "resource_tags_changed", "resource_context_changed",
@@ -29,7 +30,8 @@ def notification_apply(*, notification_id: int) -> str:
     notification = CloudinaryNotification.objects.filter(pk=notification_id).first()
     if notification is None or notification.state in DONE:
         return "nothing to do"
-    if only_portal_copies(notification.notification_type, notification.payload):
+    if notification.notification_type != "eager" and only_portal_copies(
+            notification.notification_type, notification.payload):
         notification.state = CloudinaryNotification.State.IGNORED
         notification.outcome = "about the portal's own delivery copies"
         notification.applied_at = timezone.now()
@@ -48,7 +50,20 @@ def notification_apply(*, notification_id: int) -> str:
         notification.applied_at = timezone.now()
         notification.attempts += 1
         notification.save(update_fields=["state", "outcome", "applied_at", "attempts"])
+    _refresh_relations(notification.notification_type, notification.payload)
     return outcome
+
+
+def _refresh_relations(kind: str, payload: dict) -> None:
+    """Cloudinary sends nothing when relations change: re-read them whenever an asset's
+    notification arrives (after the transaction; one Admin call per localized asset)."""
+    if kind == "upload":
+        ids = [payload["asset_id"]] if payload.get("asset_id") else []
+    elif kind in REFRESHED:
+        ids = changed_asset_ids(kind, payload)
+    else:
+        return
+    relations.refresh_relations(ids)
 
 
 def notification_failed(*, notification_id: int, error: str) -> None:
@@ -100,6 +115,10 @@ def _apply(kind: str, payload: dict, fetched: dict) -> tuple[bool, str]:
         return _apply_moderation(payload, fetched)
     if kind in REFRESHED:
         return _apply_refreshed(fetched)
+    if kind == "eager":
+        from assets.presets import derivatives_recorded
+
+        return derivatives_recorded(payload=payload)
     return False, f"notification type {kind!r} is not used by the catalog"
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from assets.cloudinary import client
 from assets.models import Asset, SyncRun
+from assets.sync import relations
 from assets.sync.mirror import ACTOR, Counts, upsert_resources
 from assets.taxonomy import TermCache
 from audit import record, record_many
@@ -148,12 +149,22 @@ def _commit_page(run: SyncRun, page, cache: TermCache) -> None:
             with transaction.atomic():
                 counts = upsert_resources(page.resources, run=run, cache=cache)
                 _checkpoint(run, page, counts)
+            _refresh_relations(counts.changed_ids)
             return
         except IntegrityError:
             # A webhook created one of these assets between our read and our write.
             if attempt == 2:
                 raise
             run.refresh_from_db()
+
+
+def _refresh_relations(asset_ids: list[str]) -> None:
+    """Masters of the page's new and changed localized assets (after its transaction)."""
+    try:
+        relations.refresh_relations(asset_ids)
+    except client.CloudinaryError as exc:
+        # the page is mirrored; `sync_assets --relations` and the next change repair this
+        log.warning("relations of %d assets not read: %s", len(asset_ids), exc)
 
 
 def _checkpoint(run: SyncRun, page, counts: Counts) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 
-from . import metadata_api, mutations, rendering, search_api
+from . import derivatives, metadata_api, mutations, relations_api, rendering, search_api
 from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
 from .folders_api import route as route_folders
@@ -144,8 +144,7 @@ def details(emu, params, resource_type, delivery_type, public_id):
     res = emu.store.get(resource_type, delivery_type, public_id)
     if res is None:
         raise not_found(public_id)
-    return {**admin_details(res, emu.url, emu.cloud, versions=flag(params.get("versions", ""))),
-            **rendering.details_extras(res, params)}
+    return _details(emu, res, params)
 
 
 def details_by_asset_id(emu, params, asset_id):
@@ -153,8 +152,18 @@ def details_by_asset_id(emu, params, asset_id):
     res = emu.store.get_by_asset_id(asset_id)
     if res is None:
         raise not_found(asset_id)
-    return {**admin_details(res, emu.url, emu.cloud, versions=flag(params.get("versions", ""))),
-            **rendering.details_extras(res, params)}
+    return _details(emu, res, params)
+
+
+def _details(emu, res, params) -> dict:
+    shape = {**admin_details(res, emu.url, emu.cloud, versions=flag(params.get("versions", ""))),
+             **rendering.details_extras(res, params)}
+    if flag(params.get("related", "false")):
+        items, cursor = relations_api.related_page(emu, res, one(params, "related_next_cursor"))
+        shape["related_assets"] = items
+        if cursor:
+            shape["related_assets_next_cursor"] = cursor
+    return shape
 
 
 def update(emu, params, resource_type, delivery_type, public_id):
@@ -293,23 +302,6 @@ def usage(emu, params):
     }
 
 
-def list_transformations(emu, params):
-    """GET /transformations: the named transformations."""
-    return {"transformations": [
-        {"name": f"t_{name}", "allowed_for_strict": True, "used": False, "named": True}
-        for name in sorted(emu.store.named_transformations)]}
-
-
-def create_transformation(emu, params):
-    """POST /transformations with ``name`` and ``transformation``."""
-    name, definition = params.get("name"), params.get("transformation")
-    if not name or not definition:
-        raise bad_request("Must specify name and transformation")
-    emu.store.named_transformations[str(name).removeprefix("t_")] = str(definition)
-    emu.store.changed()
-    return {"message": "created"}
-
-
 def route(method: str, parts: list[str]):
     """``(endpoint_name, handler, path_args)`` for an Admin API path, or None."""
     head, rest = (parts[0], parts[1:]) if parts else ("", [])
@@ -319,11 +311,8 @@ def route(method: str, parts: list[str]):
         return "usage", usage, []
     if head == "tags" and len(rest) == 1 and method == "GET":
         return "tags", list_tags, rest
-    if head == "transformations" and not rest:
-        if method == "GET":
-            return "transformations", list_transformations, []
-        if method == "POST":
-            return "transformations.create", create_transformation, []
+    if head == "transformations":
+        return derivatives.route(method, rest)
     if head == "metadata_fields":
         return metadata_api.route(method, rest)
     if head == "folders":
@@ -340,6 +329,8 @@ def _route_resources(method: str, rest: list[str]):
         return ("resources.delete_by_asset_ids", delete_by_asset_ids, []) \
             if method == "DELETE" else None
     first, tail = rest[0], rest[1:]
+    if first == "related_assets":
+        return relations_api.route(method, tail)
     if first == "search" and not tail and method in ("GET", "POST"):
         return "search", search_api.search, []
     if first == "by_asset_ids" and method == "GET":

@@ -46,6 +46,7 @@ from urllib.parse import unquote
 
 from . import rendering, transform
 from .access import AccessDenied, DeliveryGate, DeliveryRequest
+from .derivatives import strict_refusal
 
 CACHE_CONTROL = "public, max-age=2592000"
 SIGNED_TYPES = frozenset({"authenticated", "private"})
@@ -190,6 +191,9 @@ class Delivery:
             derived = bool(parsed.transformation) or not _same_format(
                 requested or resource.format or "", resource.format or "")
             self.gate.after_lookup(resource, derived, signed, request)
+            refusal = strict_refusal(self.store, resource, parsed.transformation, signed)
+            if refusal:
+                raise DeliveryError(401, refusal)
             body, fmt, headers = self._cached_render(parsed, resource, requested, request)
         except (DeliveryError, AccessDenied, transform.TransformationError) as error:
             return self._cdn_error(error)

@@ -175,6 +175,29 @@ class CloudinaryEmulator:
         self.rate_limiter.window_seconds = seconds
         self.rate_limiter.used = 0
 
+    @property
+    def eager_requests(self) -> list[dict]:
+        """Every eager request (upload/explicit) so far: public_id, eager specs, async, URL,
+        batch_id, status (pending → processed | failed)."""
+        with self.store.lock:
+            return [dict(r) for r in self.store.eager_requests]
+
+    def wait_for_eager(self, timeout: float = 10.0) -> bool:
+        """Block until async eager jobs are rendered and their notifications queued."""
+        from .derivatives import wait_idle
+
+        return wait_idle(timeout) and self.notifier.wait_idle(timeout)
+
+    @property
+    def strict_transformations(self) -> bool:
+        """The account's strict-transformations setting (off by default, as on a new cloud)."""
+        return self.store.strict_transformations
+
+    @strict_transformations.setter
+    def strict_transformations(self, on: bool) -> None:
+        self.store.strict_transformations = bool(on)
+        self.store.changed()
+
     def delivery(self):
         """The delivery module's ``Delivery`` instance (None until that module exists)."""
         if self._delivery is None:

@@ -45,6 +45,9 @@ class Persister:
         self.store.metadata_fields.update({f["external_id"]: f for f in state["metadata_fields"]})
         self.store.named_transformations.update(state.get("named_transformations", {}))
         self.store.folders.update(state.get("folders", []))
+        self.store.transformation_flags.update(state.get("transformation_flags", {}))
+        self.store.strict_transformations = bool(state.get("strict_transformations", False))
+        self.store.related.update({k: set(v) for k, v in state.get("related", {}).items()})
         resources = []
         for item in state["resources"]:
             blob = self.blobs / item["etag"]
@@ -79,12 +82,15 @@ class Persister:
                 fields = list(self.store.metadata_fields.values())
                 named = dict(self.store.named_transformations)
                 folders = sorted(self.store.folders)
+                extra = {"transformation_flags": dict(self.store.transformation_flags),
+                         "strict_transformations": self.store.strict_transformations,
+                         "related": {k: sorted(v) for k, v in self.store.related.items() if v}}
             for res in resources:
                 if res.etag not in self._written:
                     self._atomic_write(self.blobs / res.etag, res.data or b"")
                     self._written.add(res.etag)
             state = {"format": FORMAT_VERSION, "resources": items, "metadata_fields": fields,
-                     "named_transformations": named, "folders": folders}
+                     "named_transformations": named, "folders": folders, **extra}
             self._atomic_write(self.directory / STATE_FILE,
                                json.dumps(state, separators=(",", ":")).encode("utf-8"))
 

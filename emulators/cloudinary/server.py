@@ -121,11 +121,23 @@ class Handler(BaseHTTPRequestHandler):
         if not parts or parts[0] != self.emu.cloud:
             raise ApiError(401, f"Invalid cloud_name {parts[0] if parts else ''}")
         rest = parts[1:]
+        if rest and rest[0] == "_emulator":
+            return self._inspect(method, rest[1:])
         if len(rest) == 2 and rest[1] in DOWNLOAD_ACTIONS | ARCHIVE_ACTIONS:
             return self._api_delivery(method, rest[0], rest[1], query, body)
         if len(rest) == 2 and rest[1] in UPLOAD_ACTIONS and method == "POST":
             return self._upload(rest[0], rest[1], body)
         self._admin(method, rest, query, body)
+
+    def _inspect(self, method: str, rest: list[str]) -> None:
+        """Emulator-only: ``GET /v1_1/<cloud>/_emulator/eager_requests`` (Basic auth), the
+        recorded eager requests (FIDELITY.md). Not a Cloudinary endpoint."""
+        self._check_basic_auth()
+        if method != "GET" or rest != ["eager_requests"]:
+            raise ApiError(404, f"Unsupported API endpoint {method} /_emulator/{'/'.join(rest)}")
+        with self.emu.store.lock:
+            requests = [dict(r) for r in self.emu.store.eager_requests]
+        self._json(200, {"eager_requests": requests})
 
     def _upload(self, rt: str, action: str, body: bytes) -> None:
         params, upload = upload_auth.parse_form(self.headers.get("Content-Type", ""), body)

@@ -115,6 +115,14 @@ class Store:
         self._last_ts = 0.0
         self.metadata_fields: dict[str, dict] = {}
         self.named_transformations: dict[str, str] = dict(DEFAULT_NAMED_TRANSFORMATIONS)
+        # per named transformation: allowed_for_strict, unsafe_update history (derivatives.py)
+        self.transformation_flags: dict[str, dict] = {}
+        # the account's "Strict transformations" security setting (derivatives.py)
+        self.strict_transformations = False
+        # related assets, both directions: asset id -> asset ids (relations_api.py)
+        self.related: dict[str, set[str]] = {}
+        # every explicit/upload eager request, for tests (derivatives.py, FIDELITY.md)
+        self.eager_requests: list[dict] = []
         self.folders: set[str] = set()  # created with the Folders API (see folders_api)
         self.listeners: list[Callable[[], None]] = []
 
@@ -219,6 +227,8 @@ class Store:
         with self.lock:
             self._by_key.pop(res.key, None)
             self._by_asset_id.pop(res.asset_id, None)
+            for other in self.related.pop(res.asset_id, set()):
+                self.related.get(other, set()).discard(res.asset_id)
         if notify:
             self.changed()
 

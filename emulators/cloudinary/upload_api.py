@@ -14,13 +14,13 @@ import string
 import urllib.request
 import uuid
 
-from . import mutations, rendering
+from . import derivatives, mutations, rendering
 from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
 from .media import inspect
 from .params import coerce_metadata, flag, many, parse_pipe_map, parse_tags
-from .shapes import delivery_url, upload_answer
-from .store import Resource, etag_of, new_asset_id
+from .shapes import upload_answer
+from .store import Resource, etag_of
 
 DELIVERY_TYPES = ("upload", "private", "authenticated")
 
@@ -66,35 +66,6 @@ def _public_id(params: dict, filename: str) -> str:
     return f"{folder}/{public_id}" if folder else public_id
 
 
-def _eager(emu, res: Resource, params: dict) -> list[dict]:
-    entries = []
-    for spec in filter(None, (params.get("eager") or "").split("|")):
-        transformation, _, fmt = spec.partition("/")
-        fmt = fmt or res.format
-        url = delivery_url(emu.url, emu.cloud, res).replace(
-            f"/{res.type}/", f"/{res.type}/{transformation}/", 1)
-        if fmt and res.format and fmt != res.format:
-            url = url[: -len(res.format)] + fmt
-        entries.append({"transformation": transformation, "format": fmt,
-                        **_derived_facts(emu, res, transformation, fmt),
-                        "id": new_asset_id(res.asset_id + spec), "url": url, "secure_url": url})
-    res.derived = [d for d in res.derived
-                   if d["transformation"] not in {e["transformation"] for e in entries}]
-    res.derived.extend(entries)
-    return [{k: v for k, v in e.items() if k != "id"} for e in entries]
-
-
-def _derived_facts(emu, res: Resource, transformation: str, fmt: str) -> dict:
-    """Width, height and bytes of the rendered derivative, as Cloudinary's eager entries report
-    them (images; other types keep ``bytes: 0``)."""
-    delivery = emu.delivery()
-    if res.resource_type != "image" or delivery is None or not res.data:
-        return {"bytes": 0}
-    data, _ = delivery.render(res, transformation, fmt or None)
-    info = inspect(data, "image")
-    return {"bytes": len(data), "width": info.width, "height": info.height}
-
-
 def upload(emu, rt: str, params: dict, file) -> dict:
     """POST /<rt>/upload."""
     filename, data = _read_file(params, file)
@@ -120,10 +91,10 @@ def upload(emu, rt: str, params: dict, file) -> dict:
         if params.get("moderation"):
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
             res.moderation_ts = now
-        eager = _eager(emu, res, params)
         emu.store.add(res, notify=False)
+    eager, pending = derivatives.eager(emu, res, params)
     emu.store.changed()
-    answer = upload_answer(res, emu.url, emu.cloud, emu.api_key)
+    answer = {**upload_answer(res, emu.url, emu.cloud, emu.api_key), **pending}
     if eager:
         answer["eager"] = eager
     if existing is not None:
@@ -180,10 +151,10 @@ def explicit(emu, rt: str, params: dict, file) -> dict:
         if params.get("moderation"):
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
             res.moderation_ts = now
-        eager = _eager(emu, res, params)
         res.updated_ts = now
+    eager, pending = derivatives.eager(emu, res, params)
     emu.store.changed()
-    answer = upload_answer(res, emu.url, emu.cloud, emu.api_key)
+    answer = {**upload_answer(res, emu.url, emu.cloud, emu.api_key), **pending}
     if eager:
         answer["eager"] = eager
     return rendering.after_write(emu, res, params, answer, action="explicit")

@@ -107,7 +107,11 @@ def test_a_new_version_waits_for_review_and_partners_keep_the_approved_one(
     assert asset.approved_version == proposed
     assert _size(_download_location(client, asset, "original")) == (2000, 1000)
     assert client.get(f"/api/v1/assets/{asset.pk}/").json()["version_number"] == 2
-    story = list(Event.objects.filter(asset_id=asset.pk).exclude(action="asset.synced")
+    # derivatives made ahead at each release (issue #14) are audited beside this story
+    assert Event.objects.filter(asset_id=asset.pk, action="asset.derivatives_requested",
+                                asset_version=proposed.version).exists()
+    story = list(Event.objects.filter(asset_id=asset.pk)
+                 .exclude(action__in=["asset.synced", "asset.derivatives_requested"])
                  .order_by("sequence").values_list("action", "asset_version"))
     assert story[-5:] == [("asset.version_added", proposed.version),
                           ("asset.downloaded", first.version),

@@ -15,8 +15,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true",
                             help="page through every asset and retire the ones gone")
+        parser.add_argument("--relations", action="store_true",
+                            help="only re-read the master of every localized asset (related "
+                                 "assets; Cloudinary sends no notification when they change)")
 
-    def handle(self, *args, full: bool = False, **options):
+    def handle(self, *args, full: bool = False, relations: bool = False, **options):
+        if relations:
+            from assets.sync.relations import refresh_all
+
+            try:
+                changed = refresh_all()
+            except CloudinaryError as exc:
+                raise CommandError(f"Relations not read (run it again): {exc}") from exc
+            self.stdout.write(self.style.SUCCESS(f"masters changed: {changed}"))
+            return
         sync = sync_full if full else sync_delta
         try:
             run = sync(progress=self._progress)
