@@ -127,10 +127,8 @@ def download_zip(request, pk: int):
     assets = list(Asset.objects.visible_to(request.user).filter(pk__in=ids)
                   .select_related("approved_version"))
     try:
-        links = assets_download_zip(user=request.user, assets=assets)
+        link = assets_download_zip(user=request.user, assets=assets)
     except DownloadError as error:
         messages.error(request, str(error))
         return redirect("launches:partner-kit", pk)
-    if len(links) == 1:
-        return redirect(links[0].url)
-    return render(request, "catalog/zip_links.html", {"links": links, "count": len(assets)})
+    return redirect(link.url)
