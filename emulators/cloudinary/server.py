@@ -92,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
             self.headers.get("Accept"))
         try:
             if split.path.startswith("/_emulator/"):
-                self._inspect(method, split.path, query)
+                self._inspect_cdn(method, split.path, query)
             elif split.path.startswith("/v1_1/"):
                 self._api(method, split.path[len("/v1_1/"):], query, body)
             elif "/search/" in split.path and method == "GET":
@@ -105,7 +105,7 @@ class Handler(BaseHTTPRequestHandler):
             log.exception("emulator error on %s %s", method, self.path)
             self._json(500, {"error": {"message": f"Internal emulator error: {exc}"}})
 
-    def _inspect(self, method: str, path: str, query: dict) -> None:
+    def _inspect_cdn(self, method: str, path: str, query: dict) -> None:
         """Emulator-only inspection endpoints (FIDELITY.md, "Inspection")."""
         from . import rendering
 
@@ -122,14 +122,14 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(401, f"Invalid cloud_name {parts[0] if parts else ''}")
         rest = parts[1:]
         if rest and rest[0] == "_emulator":
-            return self._inspect(method, rest[1:])
+            return self._inspect_api(method, rest[1:])
         if len(rest) == 2 and rest[1] in DOWNLOAD_ACTIONS | ARCHIVE_ACTIONS:
             return self._api_delivery(method, rest[0], rest[1], query, body)
         if len(rest) == 2 and rest[1] in UPLOAD_ACTIONS and method == "POST":
             return self._upload(rest[0], rest[1], body)
         self._admin(method, rest, query, body)
 
-    def _inspect(self, method: str, rest: list[str]) -> None:
+    def _inspect_api(self, method: str, rest: list[str]) -> None:
         """Emulator-only: ``GET /v1_1/<cloud>/_emulator/eager_requests`` (Basic auth), the
         recorded eager requests (FIDELITY.md). Not a Cloudinary endpoint."""
         self._check_basic_auth()
