@@ -116,6 +116,19 @@ def _local(at, name: str):
         return at.astimezone(ZoneInfo("UTC"))
 
 
+def local_mornings(user_ids: list[int], at, hour: int = DIGEST_HOUR) -> dict[str, list[int]]:
+    """{local date: user ids} of the users for whom it is `hour` o'clock or later on that
+    date in their own time zone (DigestSchedule; UTC without one). For once-a-day work."""
+    zones = dict(DigestSchedule.objects.filter(user_id__in=user_ids)
+                 .values_list("user_id", "timezone"))
+    days: dict[str, list[int]] = {}
+    for user_id in user_ids:
+        local = _local(at, zones.get(user_id, "UTC"))
+        if local.hour >= hour:
+            days.setdefault(f"{local.date():%Y-%m-%d}", []).append(user_id)
+    return days
+
+
 @transaction.atomic
 def send_digests(at=None) -> int:
     """Hourly: one email per user whose morning it is, with every notice waiting for it."""
