@@ -16,6 +16,7 @@ ASSET_PUBLISHED = "asset.published"
 ASSET_UNPUBLISHED = "asset.unpublished"
 ASSET_DOWNLOADED = "asset.downloaded"
 ASSET_ACKNOWLEDGED = "asset.acknowledged"
+ASSET_ACK_DUE_SET = "asset.acknowledgement_due_set"
 MEMBERSHIP_GRANTED = "membership.granted"
 MEMBERSHIP_REVOKED = "membership.revoked"
 MEMBERSHIP_UPDATED = "membership.updated"
@@ -43,6 +44,8 @@ ACTIONS: dict[str, str] = {
     ASSET_UNPUBLISHED: "An asset (or a publication rule) was withdrawn from a community.",
     ASSET_DOWNLOADED: "A partner user downloaded an asset version (payload: preset).",
     ASSET_ACKNOWLEDGED: "A partner user acknowledged receipt of an asset version.",
+    ASSET_ACK_DUE_SET: "A reviewer set the acknowledgement due date of a version they "
+                       "approved (payload: due date).",
     MEMBERSHIP_GRANTED: "A user joined a community on behalf of a partner organisation.",
     MEMBERSHIP_REVOKED: "A user's membership was removed or suspended; access ends at once.",
     MEMBERSHIP_UPDATED: "A membership's role or validity window changed.",

@@ -9,7 +9,7 @@ an older version instead of stacking a second.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +20,7 @@ from django.utils import timezone
 from assets.models import Asset, AssetVersion, ReviewState
 from assets.services import is_controlled
 from audit import record
-from audit.actions import ASSET_ACKNOWLEDGED, ASSET_DOWNLOADED
+from audit.actions import ASSET_ACK_DUE_SET, ASSET_ACKNOWLEDGED, ASSET_DOWNLOADED
 from audit.context import current_request
 from audit.models import Event
 from communities.models import Membership, Publication
@@ -127,6 +127,25 @@ def _admins(partners: set[int]) -> set[int]:
     return set(Membership.objects.current()
                .filter(partner_id__in=partners, role=Membership.Role.PARTNER_ADMIN)
                .values_list("user_id", flat=True).distinct())
+
+
+MAX_DUE_DAYS = 365
+
+
+@transaction.atomic
+def approval_due_date_set(*, version: AssetVersion, due_on: date, actor) -> ApprovalDueDate:
+    """The reviewer's due date for acknowledging `version` (end of that day, site time):
+    tomorrow at the earliest, a year ahead at the latest."""
+    today = timezone.localdate()
+    if not today < due_on <= today + timedelta(days=MAX_DUE_DAYS):
+        raise AcknowledgementError(
+            f"Choose a due date between tomorrow and {today + timedelta(days=MAX_DUE_DAYS)}.")
+    due_at = timezone.make_aware(datetime.combine(due_on, time(23, 59)))
+    row, _ = ApprovalDueDate.objects.update_or_create(version=version,
+                                                      defaults={"due_at": due_at})
+    record(ASSET_ACK_DUE_SET, actor=actor, target=version.asset, asset_version=version,
+           payload={"due_on": due_on.isoformat(), "version": version.number})
+    return row
 
 
 def due_at_for(version: AssetVersion, now):
