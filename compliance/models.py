@@ -93,3 +93,12 @@ class ApprovalDueDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version_id}: due {self.due_at:%Y-%m-%d}"
+
+
+class NewAssetsWatermark(models.Model):
+    """Where the 'new assets in my communities' sweep stopped (one row)."""
+
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"new assets announced until {self.until:%Y-%m-%d %H:%M}"

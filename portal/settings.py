@@ -410,6 +410,8 @@ COMPLIANCE_BLOCK_KINDS = env_list("COMPLIANCE_BLOCK_KINDS", [])
 CELERY_BEAT_SCHEDULE["acknowledgement-reminders"] = {
     "task": "compliance.tasks.notify_acknowledgement_reminders",
     "schedule": crontab(minute=0)}  # hourly: 07:00 in each user's time zone
+CELERY_BEAT_SCHEDULE["new-asset-notices"] = {
+    "task": "compliance.tasks.notify_new_assets", "schedule": crontab(minute="*/15")}
 # Hourly: the daily digests of users whose local morning it is.
 CELERY_BEAT_SCHEDULE["notification-digests"] = {
     "task": "notifications.tasks.send_digests", "schedule": crontab(minute=5)}

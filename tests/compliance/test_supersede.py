@@ -157,3 +157,18 @@ def test_the_acknowledgement_shows_on_the_received_report_and_in_the_export(
     # then
     assert "acknowledged" in page.lower() and alice.email in page
     assert "asset.acknowledged" in out.getvalue()
+
+
+def test_off_for_new_versions_never_hides_an_acknowledgement_request(
+        bob, alice, packaging, presets, download, release):
+    # given: bob switched every optional kind off
+    from notifications.services import set_preferences
+
+    set_preferences(bob, {"new_version": "off", "new_asset": "off", "case_reply": "off"})
+    download(bob, packaging)
+    mail.outbox.clear()
+    # when: a new version of a controlled kind is approved
+    release(packaging)
+    # then: bob still gets the request, in the portal and by email
+    assert Notice.objects.get(user=bob).kind == "ack_due"
+    assert bob.email in [m.to[0] for m in mail.outbox]
