@@ -181,7 +181,16 @@ def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = Non
     title, body = notice_text(asset, version, controlled, due_at)
     kind = Notice.Kind.ACK_DUE if controlled else Notice.Kind.NEW_VERSION
     return notify(sorted(users), kind=kind, key=version_key(version), title=title, body=body,
-                  url=reverse("assets:detail", args=[asset.pk]))
+                  url=reverse("assets:detail", args=[asset.pk]),
+                  images=_previews(_previous(asset, version), version))
+
+
+def _previews(previous: AssetVersion | None, current: AssetVersion) -> list[dict]:
+    """Both versions side by side in the email (fetched at send time, compliance.previews)."""
+    from compliance.previews import source
+
+    pairs = [("Before", previous), ("Now", current)] if previous else [("Now", current)]
+    return [{"caption": f"{when}: {v.label}", "source": source(v)} for when, v in pairs]
 
 
 def _partner_ids(user) -> set[int]:
