@@ -419,7 +419,7 @@ def post_edited(post: tradinggrid.RemotePost) -> str:
     edited", payload `previous`); an edit older than the one applied changes nothing, so
     events that arrive twice or out of order are harmless.
     """
-    mirrored = (ThreadPost.objects.select_for_update()
+    mirrored = (ThreadPost.objects.select_for_update(of=("self",))
                 .select_related("thread__case", "message")
                 .filter(tg_post_id=post.id, direction=ThreadPost.Direction.INBOUND,
                         message__isnull=False).first())
