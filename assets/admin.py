@@ -5,6 +5,7 @@ Cloudinary is the system of record; the content team decides approval only.
 """
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -15,7 +16,7 @@ from assets import (
     admin_presets,  # noqa: F401
     services,
 )
-from assets.admin_review import AwaitingReviewFilter, review_context
+from assets.admin_review import AwaitingReviewFilter, review_context, set_due_date_from
 from assets.models import (
     ApprovalState,
     Asset,
@@ -140,8 +141,12 @@ class AssetAdmin(admin.ModelAdmin):
         try:
             if state is None:
                 raise ValidationError("Choose Approve or Reject.")
-            services.version_set_approval(version=version, state=state, actor=request.user,
-                                          reason=request.POST.get("reason", ""))
+            with transaction.atomic():  # the due date and the approval, or neither
+                if state == ApprovalState.APPROVED:
+                    set_due_date_from(request, version)
+                services.version_set_approval(version=version, state=state,
+                                              actor=request.user,
+                                              reason=request.POST.get("reason", ""))
         except (ValidationError, PermissionDenied) as error:
             text = " ".join(getattr(error, "messages", [str(error)]))
             self.message_user(request, text, messages.ERROR)

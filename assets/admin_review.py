@@ -1,5 +1,6 @@
 """The review of a version in the admin: approved and proposed side by side, what changed."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -29,6 +30,7 @@ def review_context(asset: Asset, *, can_decide: bool) -> dict:
         if approved and approved.pk != proposed.pk else None,
         "changes": version_changes(approved, proposed) if approved else [],
         "review_url": reverse("admin:assets_asset_review", args=[asset.pk, proposed.pk]),
+        "ack_days": settings.COMPLIANCE_ACK_DAYS,
     }
 
 
@@ -78,3 +80,24 @@ class AwaitingReviewFilter(admin.SimpleListFilter):
         if self.value() == "new_version":
             return waiting.filter(approved_version__isnull=False)
         return queryset
+
+
+def set_due_date_from(request, version: AssetVersion) -> None:
+    """The approval form's optional acknowledgement due date (kept by `compliance`; the admin
+    composes both apps). A bad date raises ValidationError before anything is approved."""
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    raw = (request.POST.get("ack_due_on") or "").strip()
+    if not raw:
+        return
+    from compliance.services import AcknowledgementError, approval_due_date_set
+
+    try:
+        approval_due_date_set(version=version, due_on=date.fromisoformat(raw),
+                              actor=request.user)
+    except ValueError:
+        raise ValidationError("Enter the due date as YYYY-MM-DD.")
+    except AcknowledgementError as error:
+        raise ValidationError(str(error))

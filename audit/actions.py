@@ -22,6 +22,7 @@ ASSET_DERIVATIVES_REQUESTED = "asset.derivatives_requested"
 ASSET_DERIVATIVES_GENERATED = "asset.derivatives_generated"
 PRESET_TRANSFORMATION_SYNCED = "preset.transformation_synced"
 COMMUNITY_DEFAULTS_CHANGED = "community.defaults_changed"
+ASSET_ACK_DUE_SET = "asset.acknowledgement_due_set"
 MEMBERSHIP_GRANTED = "membership.granted"
 MEMBERSHIP_REVOKED = "membership.revoked"
 MEMBERSHIP_UPDATED = "membership.updated"
@@ -63,6 +64,8 @@ ACTIONS: dict[str, str] = {
                                   "updated in Cloudinary (payload: name, definition).",
     COMMUNITY_DEFAULTS_CHANGED: "The content team changed a community's default languages or "
                                 "presets.",
+    ASSET_ACK_DUE_SET: "A reviewer set the acknowledgement due date of a version they "
+                       "approved (payload: due date).",
     MEMBERSHIP_GRANTED: "A user joined a community on behalf of a partner organisation.",
     MEMBERSHIP_REVOKED: "A user's membership was removed or suspended; access ends at once.",
     MEMBERSHIP_UPDATED: "A membership's role or validity window changed.",

@@ -291,7 +291,9 @@ def case_resolve(*, case: Case, actor, resolution_kind: str, version: AssetVersi
     case.resolution_note, case.resolved_at = note.strip(), timezone.now()
     status_message = _change_status(case, actor=actor, to=S.RESOLVED)
     status_message.body = f"Resolved: {case.get_resolution_kind_display().lower()}.\n\n{note}"
-    status_message.save(update_fields=["body"])
+    # The structured flag Trading Grid threads recognise a resolution by (cases.threads).
+    status_message.event_key = f"resolution:{case.resolved_at:%Y%m%dT%H%M%S.%f}"
+    status_message.save(update_fields=["body", "event_key"])
     _audit("case.resolved", actor=actor, case=case, payload={
         "resolution_kind": resolution_kind, "resolution_version": getattr(version, "pk", None),
         "resolution_asset": getattr(target_asset, "pk", None), "link": link})

@@ -18,8 +18,11 @@ class CommunityThreadSetting(models.Model):
 
 
 class CaseThread(models.Model):
-    """A Trading Grid discussion thread and the case it carries (none when held: why says
-    `held_reason`, which support reads in the admin; the partner is told politely)."""
+    """A Trading Grid discussion thread and the case it carries.
+
+    Held (no case) only when its author is not a current member: `held_reason` says why and
+    support reads it in the admin; the partner is told politely. A thread about an asset its
+    author cannot see (or about none) still opens a case, with no asset."""
 
     class Origin(models.TextChoices):
         TRADING_GRID = "trading_grid", "Trading Grid"
@@ -60,6 +63,8 @@ class ThreadPost(models.Model):
     direction = models.CharField(max_length=10, choices=Direction.choices)
     author_member_id = models.CharField(max_length=100, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    # Trading Grid's updated_at of the last edit applied to `message` (older edits are stale).
+    edited_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 ACTOR = "tradinggrid-threads"
 MEDIA_CASE_TAG = "media-case"
 MAX_BACKOFF = 3600
+RESOLUTION_KEY_PREFIX = "resolution:"  # Message.event_key of a resolution (cases.services)
 # One answer for "no such asset" and "not yours": nothing about the asset leaks.
 RECEIVED_NOTICE = ("Thank you: the {brand} support team has received this and will answer "
                    "in this thread.")
@@ -148,9 +149,7 @@ def render_post(message: Message) -> dict:
         header = f"{who} on the {header}"
     lines = [header, "", message.body]
     attachments: list[dict] = []
-    resolution = (message.kind == Message.Kind.SYSTEM and case.resolution_kind
-                  and message.body.startswith("Resolved:"))
-    if resolution:
+    if is_resolution_message(message):
         attachments = _resolution_attachments(case)
         lines += [""] + [f"{a.get('title', 'Link')}: {a['url']}" for a in attachments]
     for asset in message.referenced_assets.all():
@@ -160,6 +159,13 @@ def render_post(message: Message) -> dict:
                             "url": asset_page_url(asset), "title": asset.title})
     lines += ["", f"Case: {case_page_url(case)}"]
     return {"body": "\n".join(lines).strip(), "attachments": attachments}
+
+
+def is_resolution_message(message: Message) -> bool:
+    """The status message `case_resolve` writes: recognised by its structured event key
+    (`resolution:<when>`), never by its wording."""
+    return (message.kind == Message.Kind.SYSTEM
+            and message.event_key.startswith(RESOLUTION_KEY_PREFIX))
 
 
 def _resolution_attachments(case: Case) -> list[dict]:
@@ -310,23 +316,38 @@ def _intake(community: Community, remote: tradinggrid.RemoteThread, tg
         return _hold(thread, first, "The author is not a current member of this community.",
                      NOT_MEMBER_NOTICE.format(brand=_brand(), support=settings.SUPPORT_EMAIL))
     asset = _visible_asset(user, refs)
-    if asset is None:
-        why = ("No asset was referenced." if not refs else
-               f"The referenced asset ({refs[0].urn}) is unknown or not visible to the author.")
-        return _hold(thread, first, why, RECEIVED_NOTICE.format(brand=_brand()))
     from cases.services import case_open
 
-    case = case_open(opener=user, asset=asset, category=Case.Category.INCORRECT_ASSET,
-                     subject=remote.title or "Trading Grid thread", body=first.body)
+    case = case_open(opener=user, asset=asset, community=community,
+                     category=Case.Category.INCORRECT_ASSET,
+                     subject=(remote.title or "Trading Grid thread")[:200],
+                     body=(first.body if first else "") or remote.title or "(no text)")
     thread.case = case
     thread.save(update_fields=["case"])
-    opening = case.messages.order_by("pk").first()
-    ThreadPost.objects.create(thread=thread, message=opening, tg_post_id=first.id,
-                              seq=first.seq, direction=ThreadPost.Direction.INBOUND,
-                              author_member_id=first.author.id)
-    thread.last_seq = first.seq
+    if first is not None:
+        ThreadPost.objects.create(thread=thread, message=case.messages.order_by("pk").first(),
+                                  tg_post_id=first.id, seq=first.seq,
+                                  direction=ThreadPost.Direction.INBOUND,
+                                  author_member_id=first.author.id)
+        thread.last_seq = first.seq
+    if asset is None:
+        _opened_without_asset(thread, case, refs)
     _audit_received(thread, first, "case opened")
     return thread, "case opened"
+
+
+def _opened_without_asset(thread: CaseThread, case: Case,
+                          refs: list[tradinggrid.AssetReference]) -> None:
+    """The author cannot see what the thread names (or it names nothing): the case carries no
+    asset, support reads why in an internal note, and the thread gets the one receipt that a
+    missing asset would get too, so nothing about a hidden asset leaks."""
+    why = ("No asset was referenced in the Trading Grid thread." if not refs else
+           "The Trading Grid thread references " + ", ".join(r.urn for r in refs[:5])
+           + ": unknown in this catalog or not visible to the author, so the case names "
+             "no asset.")
+    Message.objects.create(case=case, kind=Message.Kind.INTERNAL, body=why,
+                           event_key=f"tg-intake:{thread.tg_thread_id}"[:100])
+    _notice(thread, "intake", RECEIVED_NOTICE.format(brand=_brand()))
 
 
 def _web_url(url: str) -> str:
@@ -335,7 +356,8 @@ def _web_url(url: str) -> str:
 
 
 def _hold(thread: CaseThread, first, why: str, notice: str) -> tuple[CaseThread, str]:
-    """No case: support reads why in the admin; the thread gets one polite post."""
+    """No case (the author is not a current member): support reads why in the admin; the
+    thread gets one polite post."""
     thread.held_reason = why
     thread.last_seq = first.seq if first else 0
     thread.save()
@@ -391,23 +413,30 @@ def _apply_post(thread: CaseThread, post: tradinggrid.RemotePost) -> None:
 
 @transaction.atomic
 def post_edited(post: tradinggrid.RemotePost) -> str:
-    """A mirrored post was edited in Trading Grid: the case gets the new text as a system
-    message (once per edit); the original message stays, as the audit trail needs."""
-    mirrored = (ThreadPost.objects.select_related("thread__case", "message")
+    """A mirrored post was edited in Trading Grid: its case message now reads the new text.
+
+    The previous text is kept in the audit event (`case.thread_received`, outcome "post
+    edited", payload `previous`); an edit older than the one applied changes nothing, so
+    events that arrive twice or out of order are harmless.
+    """
+    mirrored = (ThreadPost.objects.select_for_update(of=("self",))
+                .select_related("thread__case", "message")
                 .filter(tg_post_id=post.id, direction=ThreadPost.Direction.INBOUND,
                         message__isnull=False).first())
     if mirrored is None or mirrored.thread.case is None:
         return ""
-    stamp = post.updated_at.isoformat() if post.updated_at else post.body[:20]
-    key = f"tg-edit:{post.id}:{stamp}"[:100]
-    case = mirrored.thread.case
-    if case.messages.filter(event_key=key).exists():
+    message = mirrored.message
+    stale = (post.updated_at is not None and mirrored.edited_at is not None
+             and post.updated_at <= mirrored.edited_at)
+    if stale or message.body == post.body.strip():
         return "edit already applied"
-    with _applying_inbound():
-        Message.objects.create(case=case, kind=Message.Kind.SYSTEM, event_key=key,
-                               body=f"{post.author.name or 'The partner'} edited their post in "
-                                    f"Trading Grid. It now reads:\n\n{post.body}")
-    _audit_received(mirrored.thread, post, "post edited")
+    previous = message.body
+    message.body = post.body.strip() or message.body
+    message.save(update_fields=["body"])
+    mirrored.edited_at = post.updated_at or timezone.now()
+    mirrored.save(update_fields=["edited_at"])
+    _audit_received(mirrored.thread, post, "post edited",
+                    extra={"message": message.pk, "previous": previous[:5000]})
     return "post edit applied"
 
 
@@ -420,7 +449,7 @@ def _remote_status(thread: CaseThread, status: str) -> None:
         _audit_received(thread, None, "thread closed")
 
 
-def _audit_received(thread: CaseThread, post, outcome: str) -> None:
+def _audit_received(thread: CaseThread, post, outcome: str, extra: dict | None = None) -> None:
     case = thread.case
     if case is None:
         return
@@ -428,7 +457,8 @@ def _audit_received(thread: CaseThread, post, outcome: str) -> None:
                  asset_version=case.asset_version, community=thread.community,
                  partner=case.partner,
                  payload={"reference": case.reference, "thread": thread.tg_thread_id,
-                          "post": getattr(post, "id", None), "outcome": outcome})
+                          "post": getattr(post, "id", None), "outcome": outcome,
+                          **(extra or {})})
 
 
 # -- reconciliation --------------------------------------------------------------------------

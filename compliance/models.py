@@ -60,3 +60,45 @@ class Acknowledgement(models.Model):
     @property
     def overdue(self) -> bool:
         return self.state == self.State.PENDING and self.due_at < timezone.now()
+
+
+class KindPolicy(models.Model):
+    """The content team's choice, per asset kind, of what currency demands (admin-editable).
+
+    No row for a kind: the settings decide (`ASSET_CONTROLLED_KINDS`, `COMPLIANCE_BLOCK_KINDS`).
+    """
+
+    kind = models.OneToOneField("assets.AssetKind", on_delete=models.CASCADE,
+                                related_name="compliance_policy")
+    controlled = models.BooleanField(
+        help_text="New versions need each receiving organisation's acknowledgement.")
+    block_when_overdue = models.BooleanField(
+        default=False, help_text="Past the due date, superseded versions stop downloading for "
+                                 "the overdue organisation and a case is opened.")
+
+    class Meta:
+        verbose_name_plural = "kind policies"
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'controlled' if self.controlled else 'not controlled'}"
+
+
+class ApprovalDueDate(models.Model):
+    """The acknowledgement due date the reviewer chose when approving one version (else
+    `COMPLIANCE_ACK_DAYS` after the release)."""
+
+    version = models.OneToOneField("assets.AssetVersion", on_delete=models.CASCADE,
+                                   related_name="acknowledgement_due")
+    due_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.version_id}: due {self.due_at:%Y-%m-%d}"
+
+
+class NewAssetsWatermark(models.Model):
+    """Where the 'new assets in my communities' sweep stopped (one row)."""
+
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"new assets announced until {self.until:%Y-%m-%d %H:%M}"

@@ -9,21 +9,22 @@ an older version instead of stacking a second.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Asset, AssetVersion, ReviewState
 from assets.services import is_controlled
 from audit import record
-from audit.actions import ASSET_ACKNOWLEDGED, ASSET_DOWNLOADED
+from audit.actions import ASSET_ACK_DUE_SET, ASSET_ACKNOWLEDGED, ASSET_DOWNLOADED
 from audit.context import current_request
 from audit.models import Event
-from communities.models import Membership
-from compliance.models import Acknowledgement
+from communities.models import Membership, Publication
+from compliance.models import Acknowledgement, ApprovalDueDate, KindPolicy
 from notifications.models import Notice
 from notifications.services import mark_read_by_key, notify
 
@@ -32,7 +33,15 @@ class AcknowledgementError(Exception):
     """The user cannot acknowledge this (no request for their organisation, wrong version)."""
 
 
+def _policy(asset: Asset) -> KindPolicy | None:
+    return KindPolicy.objects.filter(kind_id=asset.kind_id).first() if asset.kind_id else None
+
+
 def needs_acknowledgement(asset: Asset) -> bool:
+    """Controlled kinds: the admin's `KindPolicy` for the kind, else ASSET_CONTROLLED_KINDS."""
+    policy = _policy(asset)
+    if policy is not None:
+        return policy.controlled
     return is_controlled(asset.kind.slug if asset.kind_id else None)
 
 
@@ -86,16 +95,81 @@ def recipients(asset: Asset, version: AssetVersion) -> tuple[set[int], set[int]]
     return users, partners
 
 
+def _publishing_communities(asset: Asset):
+    """Communities with a publication of the asset: directly, or a rule it agrees with."""
+    markets = list(asset.markets.values_list("pk", flat=True))
+    by_rule = (Q(asset__isnull=True)
+               & (Q(product_line__isnull=True) | Q(product_line_id=asset.product_line_id))
+               & (Q(campaign__isnull=True) | Q(campaign_id=asset.campaign_id))
+               & (Q(kind__isnull=True) | Q(kind_id=asset.kind_id))
+               & (Q(market__isnull=True) | Q(market_id__in=markets)))
+    return Publication.objects.filter(Q(asset=asset) | by_rule).values("community_id")
+
+
+def published_partners(asset: Asset, *, exclude: set[int] = frozenset()) -> set[int]:
+    """Organisations the asset is published to that can see it, whether or not they ever
+    downloaded it. Whether one can see it is asked of the one visibility rule, for one
+    current member per organisation (embargo and membership dates included)."""
+    from django.contrib.auth import get_user_model
+
+    first_member: dict[int, int] = {}
+    for partner, user in (Membership.objects.current()
+                          .filter(community_id__in=_publishing_communities(asset))
+                          .exclude(partner_id__in=exclude).order_by("partner_id", "pk")
+                          .values_list("partner_id", "user_id")):
+        first_member.setdefault(partner, user)
+    users = get_user_model().objects.in_bulk(list(first_member.values()))
+    return {partner for partner, user in first_member.items() if user in users
+            and Asset.objects.visible_to(users[user]).filter(pk=asset.pk).exists()}
+
+
+def _admins(partners: set[int]) -> set[int]:
+    return set(Membership.objects.current()
+               .filter(partner_id__in=partners, role=Membership.Role.PARTNER_ADMIN)
+               .values_list("user_id", flat=True).distinct())
+
+
+MAX_DUE_DAYS = 365
+
+
+@transaction.atomic
+def approval_due_date_set(*, version: AssetVersion, due_on: date, actor) -> ApprovalDueDate:
+    """The reviewer's due date for acknowledging `version` (end of that day, site time):
+    tomorrow at the earliest, a year ahead at the latest."""
+    today = timezone.localdate()
+    if not today < due_on <= today + timedelta(days=MAX_DUE_DAYS):
+        raise AcknowledgementError(
+            f"Choose a due date between tomorrow and {today + timedelta(days=MAX_DUE_DAYS)}.")
+    due_at = timezone.make_aware(datetime.combine(due_on, time(23, 59)))
+    row, _ = ApprovalDueDate.objects.update_or_create(version=version,
+                                                      defaults={"due_at": due_at})
+    record(ASSET_ACK_DUE_SET, actor=actor, target=version.asset, asset_version=version,
+           payload={"due_on": due_on.isoformat(), "version": version.number})
+    return row
+
+
+def due_at_for(version: AssetVersion, now):
+    """The due date the reviewer set when approving, else COMPLIANCE_ACK_DAYS from now."""
+    chosen = ApprovalDueDate.objects.filter(version=version).values_list("due_at", flat=True)
+    return chosen.first() or now + timedelta(days=settings.COMPLIANCE_ACK_DAYS)
+
+
 @transaction.atomic
 def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = None) -> int:
-    """Tell everyone who received an older version; open acknowledgement requests."""
+    """Tell everyone who received an older version; for controlled kinds, open acknowledgement
+    requests for those organisations and every other one the asset is published to."""
     if version.number <= 1 or asset.approved_version_id != version.pk:
         return 0
     users, partners = recipients(asset, version)
     controlled = needs_acknowledgement(asset)
     now = timezone.now()
-    due_at = now + timedelta(days=due_days or settings.COMPLIANCE_ACK_DAYS)
+    due_at = (now + timedelta(days=due_days)) if due_days else due_at_for(version, now)
     if controlled:
+        # Organisations it is published to need the request too, downloaded or not; their
+        # partner admins are told (members see it on their home page).
+        published = published_partners(asset, exclude=partners)
+        users |= _admins(published)
+        partners |= published
         Acknowledgement.objects.pending().filter(asset=asset).exclude(version=version).update(
             state=Acknowledgement.State.SUPERSEDED)
         have = set(Acknowledgement.objects.filter(version=version)
@@ -107,7 +181,16 @@ def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = Non
     title, body = notice_text(asset, version, controlled, due_at)
     kind = Notice.Kind.ACK_DUE if controlled else Notice.Kind.NEW_VERSION
     return notify(sorted(users), kind=kind, key=version_key(version), title=title, body=body,
-                  url=reverse("assets:detail", args=[asset.pk]))
+                  url=reverse("assets:detail", args=[asset.pk]),
+                  images=_previews(_previous(asset, version), version))
+
+
+def _previews(previous: AssetVersion | None, current: AssetVersion) -> list[dict]:
+    """Both versions side by side in the email (fetched at send time, compliance.previews)."""
+    from compliance.previews import source
+
+    pairs = [("Before", previous), ("Now", current)] if previous else [("Now", current)]
+    return [{"caption": f"{when}: {v.label}", "source": source(v)} for when, v in pairs]
 
 
 def _partner_ids(user) -> set[int]:
@@ -155,28 +238,38 @@ def open_for(user):
 
 @transaction.atomic
 def remind(at=None) -> int:
-    """Daily: one reminder per pending request per day to its organisation's members."""
+    """Hourly: each member of an organisation with a request still due is reminded once a
+    day, from 07:00 in their own time zone (notifications' per-user setting)."""
+    from notifications.services import local_mornings
+
     at = at or timezone.now()
     due = (Acknowledgement.objects.pending().select_for_update(of=("self",))
            .filter(requested_at__lte=at - timedelta(hours=23))
-           .exclude(last_reminded_at__gt=at - timedelta(hours=23))
            .select_related("asset", "version", "partner"))
     sent = 0
     for ack in due:
         users = (Membership.objects.current().filter(partner_id=ack.partner_id)
                  .values_list("user_id", flat=True).distinct())
         when = "overdue since" if ack.due_at < at else "due by"
-        sent += notify(
-            list(users), kind=Notice.Kind.ACK_DUE, key=f"ack-reminder:{ack.pk}:{at:%Y-%m-%d}",
-            title=f"Reminder: confirm you work from {ack.asset.title} {ack.version.label}",
-            body=f"Acknowledgement {when} {timezone.localtime(ack.due_at):%-d %b %Y}.",
-            url=reverse("assets:detail", args=[ack.asset_id]))
-        Acknowledgement.objects.filter(pk=ack.pk).update(last_reminded_at=at)
+        told = 0
+        for day, user_ids in local_mornings(list(users), at).items():
+            told += notify(
+                user_ids, kind=Notice.Kind.ACK_DUE, key=f"ack-reminder:{ack.pk}:{day}",
+                title=f"Reminder: confirm you work from {ack.asset.title} {ack.version.label}",
+                body=f"Acknowledgement {when} {timezone.localtime(ack.due_at):%-d %b %Y}.",
+                url=reverse("assets:detail", args=[ack.asset_id]))
+        if told:
+            Acknowledgement.objects.filter(pk=ack.pk).update(last_reminded_at=at)
+        sent += told
     return sent
 
 
 def blocks_when_overdue(asset: Asset) -> bool:
-    """Whether superseded versions stop downloading once an organisation is overdue."""
+    """Whether superseded versions stop downloading once an organisation is overdue (the
+    admin's `KindPolicy` for the kind, else COMPLIANCE_BLOCK_KINDS)."""
+    policy = _policy(asset)
+    if policy is not None:
+        return policy.controlled and policy.block_when_overdue
     slug = (asset.kind.slug if asset.kind_id else "").replace("_", "-")
     return slug in {k.replace("_", "-") for k in settings.COMPLIANCE_BLOCK_KINDS}
 

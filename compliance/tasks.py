@@ -24,3 +24,11 @@ def notify_acknowledgement_reminders() -> int:
     sent = services.remind()
     services.escalate()
     return sent
+
+
+@shared_task(name="compliance.tasks.notify_new_assets")
+def notify_new_assets() -> int:
+    """Every 15 minutes: 'new assets in my communities' notices for what became visible."""
+    from compliance.new_assets import announce_new_assets as announce
+
+    return announce()

@@ -37,6 +37,9 @@ class Notice(models.Model):
     # once one took it), or not at all.
     email = models.CharField(max_length=10, default="immediate")
     digest_key = models.CharField(max_length=60, blank=True, db_index=True)
+    # Inline images of its email: [{"caption": "Before: Version 1", "source": "<prefix>:<id>"}]
+    # (notifications.images fetches them at send time).
+    images = models.JSONField(default=list, blank=True)
 
     objects = NoticeQuerySet.as_manager()
 

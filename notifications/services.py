@@ -19,21 +19,24 @@ BATCH = 1000
 
 
 def notify(user_ids: Iterable[int], *, kind: str, key: str, title: str, body: str = "",
-           url: str = "", email: bool = True) -> int:
-    """Give each user one notice (and one email) for `key`; returns how many were new."""
+           url: str = "", email: bool = True, images: list[dict] | None = None) -> int:
+    """Give each user one notice (and one email) for `key`; returns how many were new.
+
+    `images`: inline pictures for the email ({"caption", "source"}, see notifications.images).
+    """
     created = 0
     batch: list[int] = []
     for user_id in user_ids:
         batch.append(user_id)
         if len(batch) >= BATCH:
-            created += _notify_batch(batch, kind, key, title, body, url, email)
+            created += _notify_batch(batch, kind, key, title, body, url, email, images or [])
             batch = []
     if batch:
-        created += _notify_batch(batch, kind, key, title, body, url, email)
+        created += _notify_batch(batch, kind, key, title, body, url, email, images or [])
     return created
 
 
-def _notify_batch(user_ids, kind, key, title, body, url, email) -> int:
+def _notify_batch(user_ids, kind, key, title, body, url, email, images) -> int:
     from django.contrib.auth import get_user_model
 
     ids = set(user_ids) - set(Notice.objects.filter(key=key, user_id__in=user_ids)
@@ -48,7 +51,8 @@ def _notify_batch(user_ids, kind, key, title, body, url, email) -> int:
     now = timezone.now()
     Notice.objects.bulk_create(
         [Notice(user_id=pk, kind=kind, key=key, title=title[:300], body=body, url=url,
-                created_at=now, email=choice.get(pk, Delivery.IMMEDIATE) if email else "off")
+                created_at=now, images=images,
+                email=choice.get(pk, Delivery.IMMEDIATE) if email else "off")
          for pk in sorted(ids)], ignore_conflicts=True)
     if email:
         notices = (Notice.objects.filter(key=key, user_id__in=ids,
@@ -114,6 +118,19 @@ def _local(at, name: str):
         return at.astimezone(ZoneInfo(name))
     except (ZoneInfoNotFoundError, ValueError):
         return at.astimezone(ZoneInfo("UTC"))
+
+
+def local_mornings(user_ids: list[int], at, hour: int = DIGEST_HOUR) -> dict[str, list[int]]:
+    """{local date: user ids} of the users for whom it is `hour` o'clock or later on that
+    date in their own time zone (DigestSchedule; UTC without one). For once-a-day work."""
+    zones = dict(DigestSchedule.objects.filter(user_id__in=user_ids)
+                 .values_list("user_id", "timezone"))
+    days: dict[str, list[int]] = {}
+    for user_id in user_ids:
+        local = _local(at, zones.get(user_id, "UTC"))
+        if local.hour >= hour:
+            days.setdefault(f"{local.date():%Y-%m-%d}", []).append(user_id)
+    return days
 
 
 @transaction.atomic

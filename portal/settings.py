@@ -426,7 +426,9 @@ COMPLIANCE_ACK_DAYS = env_int("COMPLIANCE_ACK_DAYS", 14, minimum=1)
 COMPLIANCE_BLOCK_KINDS = env_list("COMPLIANCE_BLOCK_KINDS", [])
 CELERY_BEAT_SCHEDULE["acknowledgement-reminders"] = {
     "task": "compliance.tasks.notify_acknowledgement_reminders",
-    "schedule": crontab(hour=7, minute=0)}
+    "schedule": crontab(minute=0)}  # hourly: 07:00 in each user's time zone
+CELERY_BEAT_SCHEDULE["new-asset-notices"] = {
+    "task": "compliance.tasks.notify_new_assets", "schedule": crontab(minute="*/15")}
 # Hourly: the daily digests of users whose local morning it is.
 CELERY_BEAT_SCHEDULE["notification-digests"] = {
     "task": "notifications.tasks.send_digests", "schedule": crontab(minute=5)}

@@ -285,3 +285,17 @@ def derivative_url(asset, raw_transformation: str, fmt: str | None = None) -> st
     if target is None or asset.resource_type != "image":
         return None
     return _url(target, [{"raw_transformation": raw_transformation}], fmt or None)
+
+
+def version_preview_url(version, width: int = 480) -> str | None:
+    """A signed, expiring still of one released version's protected copy (None when it has
+    no copy, or is raw). For short-lived server-side use, e.g. an email's inline preview."""
+    asset = version.asset
+    if asset.resource_type == "raw" or not version.delivery_public_id:
+        return None
+    target = Target(version.delivery_public_id, asset.resource_type, DELIVERY_TYPE,
+                    version.delivery_version, version.format or asset.format or "")
+    step = {"crop": "limit", "width": width, "quality": "auto"}
+    if _is_document(target):
+        step["page"] = 1
+    return _url(target, [step], _still_format(target) or "jpg")

@@ -1,11 +1,14 @@
 """Inbound thread events: forged, stale and replayed webhooks change nothing; a non-member
-gets no case; an asset the author cannot see leaks nothing (same answer as a missing one)."""
+gets no case; an asset the author cannot see opens a case with no asset that leaks nothing
+(same answer and page as a missing one); an edit edits the message."""
 
 import json
+import re
 import time
 
+from audit.models import Event
 from cases import threads
-from cases.models import Case
+from cases.models import Case, Message
 from cases.thread_models import CaseThread, ThreadOutbox
 from communities.models import TradingGridEvent
 from emulators.tradinggrid.webhooks import encode_event, sign
@@ -19,6 +22,15 @@ def _post_hook(client, event, secret, *, timestamp=None):
     return client.post("/hooks/tradinggrid/", data=body, content_type="application/json",
                        HTTP_X_TG_EVENT_ID=event["id"], HTTP_X_TG_TIMESTAMP=timestamp,
                        HTTP_X_TG_SIGNATURE=sign(secret, timestamp, body))
+
+
+def _page_without_ids(client, case):
+    """The partner's case page with what differs between any two cases taken out."""
+    html = client.get(f"/cases/{case.reference}/").content.decode()
+    for own in (case.reference, case.tg_thread.tg_thread_id):
+        html = html.replace(own, "ID")
+    html = re.sub(r'(nonce|value|datetime)="[^"]*"', "", html)
+    return re.sub(r'message-\d+|\d\d:\d\d', "", html)
 
 
 def _thread_event(tg, asset, email=BOB):
@@ -92,7 +104,8 @@ def test_an_author_who_is_not_a_member_gets_no_case_and_a_polite_post(tg):
     assert asset.title not in posts[1]["body"]
 
 
-def test_an_asset_the_author_cannot_see_leaks_nothing_and_answers_like_a_missing_one(tg):
+def test_an_asset_the_author_cannot_see_opens_a_case_that_answers_like_a_missing_one(
+        tg, client):
     # given: charlie's asset (published to Japan Resellers only) and an id nobody has
     hidden = published_asset(f, title="Summit Pro JP banner", community="COMM-JP-RESELL")
     hidden_thread = tg.create_thread(EU, BOB, title="This one", body="Broken",
@@ -104,16 +117,28 @@ def test_an_asset_the_author_cannot_see_leaks_nothing_and_answers_like_a_missing
     outcomes = [threads.thread_pull(EU, hidden_thread), threads.thread_pull(EU, missing_thread)]
     for pk in threads.pending_threads():
         threads.deliver_pending(pk)
-    # then: no case, one identical answer in both threads, and support sees why
-    assert not Case.objects.exists()
-    assert all(o.startswith("held: The referenced asset") for o in outcomes)
+    # then: a case each, naming no asset, and one identical answer in both threads
+    assert outcomes == ["case opened", "case opened"]
+    cases = [CaseThread.objects.get(tg_thread_id=t).case for t in (hidden_thread, missing_thread)]
+    assert [c.asset_id for c in cases] == [None, None]
+    assert [c.asset_version_id for c in cases] == [None, None]
+    assert not CaseThread.objects.exclude(held_reason="").exists()
     answers = [tg.threads.all_posts(t)[1]["body"] for t in (hidden_thread, missing_thread)]
     assert answers[0] == answers[1]
     assert hidden.title not in answers[0] and "Japan" not in answers[0]
     assert [p["attachments"] for t in (hidden_thread, missing_thread)
             for p in tg.threads.all_posts(t)[1:]] == [[], []]
-    assert "not visible" in CaseThread.objects.get(tg_thread_id=hidden_thread).held_reason
     assert ThreadOutbox.objects.filter(sent_at__isnull=False).count() == 2
+    # then: the partner's page is the same for both; support reads why in an internal note
+    client.force_login(cases[0].opener)
+    pages = [_page_without_ids(client, c) for c in cases]
+    assert pages[0] == pages[1]
+    assert hidden.title not in pages[0] and hidden.asset_id not in pages[0]
+    note = cases[0].messages.get(kind=Message.Kind.INTERNAL)
+    assert hidden.asset_id in note.body and "not visible" in note.body
+    trail = Event.objects.for_target("cases.case", cases[0].pk)
+    assert trail.exists() and not trail.filter(asset_id=hidden.pk).exists()
+    assert all(hidden.asset_id not in json.dumps(e.payload) for e in trail)
 
 
 def test_a_thread_without_an_asset_reference_or_tag_is_not_a_case(tg):
@@ -130,26 +155,30 @@ def test_a_reference_to_another_cloud_is_not_the_catalog_asset(tg):
     urn = f"cld:someone-else:{asset.asset_id}"
     thread_id = tg.create_thread(EU, BOB, title="x", body="y",
                                  attachments=[{"type": "asset", "urn": urn}])["thread"]["id"]
-    # when / then
-    assert threads.thread_pull(EU, thread_id).startswith("held: The referenced asset")
-    assert not Case.objects.exists()
+    # when / then: a case, but not about the catalog asset of that id
+    assert threads.thread_pull(EU, thread_id) == "case opened"
+    assert Case.objects.get().asset_id is None
 
 
-def test_an_edited_post_adds_its_new_text_to_the_case_once(tg, client, settings,
-                                                           django_capture_on_commit_callbacks):
+def test_an_edited_post_edits_its_case_message_and_keeps_the_previous_text(
+        tg, client, settings, django_capture_on_commit_callbacks):
     # given: a case from a thread
     asset = published_asset(f)
     opened = tg.create_thread(EU, BOB, title="Crop", body="Cropped at the top.",
                               attachments=[reference(asset)])
     threads.thread_pull(EU, opened["thread"]["id"])
-    # when: bob edits his post; the signed post.updated event arrives (twice)
+    case = Case.objects.get()
+    # when: bob edits his post twice; the second edit's event arrives first, then both again
+    tg.update_post(opened["thread"]["id"], opened["post"]["id"], body="Cropped at the side.")
+    first_edit = tg.events[-1]
     tg.update_post(opened["thread"]["id"], opened["post"]["id"], body="Cropped at the bottom.")
-    event = tg.events[-1]
-    for _ in range(2):
+    second_edit = tg.events[-1]
+    for event in (second_edit, first_edit, second_edit):
         with django_capture_on_commit_callbacks(execute=True):
             _post_hook(client, event, settings.TRADING_GRID_WEBHOOK_SECRET)
-    # then
-    case = Case.objects.get()
-    edits = case.messages.filter(body__contains="edited their post in Trading Grid")
-    assert edits.count() == 1 and "Cropped at the bottom." in edits.get().body
+    # then: the one message reads the newest text; nothing was appended
+    assert list(case.messages.values_list("body", flat=True)) == ["Cropped at the bottom."]
+    edits = [e.payload for e in Event.objects.filter(action="case.thread_received")
+             if e.payload.get("outcome") == "post edited"]
+    assert [e["previous"] for e in edits] == ["Cropped at the top."]
     assert not ThreadOutbox.objects.exists()  # an inbound change is never posted back

@@ -3,7 +3,7 @@
 
 
 from cases import services, threads
-from cases.models import Case
+from cases.models import Case, Message
 from cases.thread_models import CommunityThreadSetting, ThreadOutbox
 from communities.models import Community
 from tests import factories as f
@@ -84,3 +84,25 @@ def test_sync_threads_repairs_a_thread_and_a_post_whose_webhooks_were_lost(tg, c
     case = Case.objects.get()
     assert [m.body for m in case.messages.filter(kind="reply")] == ["Cropped.", "Any news?"]
     assert "threads: 1" in capsys.readouterr().out
+
+
+def test_a_resolution_post_is_recognised_by_its_flag_not_by_its_wording(tg, support):
+    # given: a case from a thread, resolved with a link
+    asset = published_asset(f)
+    opened = tg.create_thread(EU, BOB, title="Crop", body="Cropped.",
+                              attachments=[reference(asset)])
+    threads.thread_pull(EU, opened["thread"]["id"])
+    case = Case.objects.get()
+    services.case_resolve(case=case, actor=support, resolution_kind="link",
+                          link="https://brand.example/fixed", note="Use this one.")
+    case.refresh_from_db()
+    resolution = Message.objects.get(case=case, event_key__startswith="resolution:")
+    # when: another system message that merely starts with the same word
+    lookalike = Message.objects.create(case=case, kind=Message.Kind.SYSTEM,
+                                       body="Resolved: nothing, this is a test.")
+    # then: only the flagged message carries the resolution link
+    assert threads.is_resolution_message(resolution)
+    assert not threads.is_resolution_message(lookalike)
+    assert threads.render_post(resolution)["attachments"] == [
+        {"type": "link", "url": "https://brand.example/fixed", "title": "Link"}]
+    assert threads.render_post(lookalike)["attachments"] == []

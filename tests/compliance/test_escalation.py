@@ -30,8 +30,8 @@ def test_reminders_go_out_daily_until_acknowledged(bob, alice, packaging, preset
     release(packaging)
     ack = Acknowledgement.objects.get()
     mail.outbox.clear()
-    day1 = ack.requested_at + timedelta(days=1)
-    # when: the daily run, run twice the same day, then the next day
+    day1 = (ack.requested_at + timedelta(days=1)).replace(hour=8)  # 08:00 UTC, bob's zone
+    # when: the hourly run, twice the same day, then the next day
     with django_capture_on_commit_callbacks(execute=True):
         first = services.remind(at=day1)
         again = services.remind(at=day1 + timedelta(hours=2))
@@ -103,3 +103,46 @@ def test_without_blocking_an_overdue_organisation_keeps_its_links_and_gets_no_ca
     # then
     revoke.assert_not_called()
     assert not Case.objects.exists()
+
+
+def test_a_reminder_goes_out_at_seven_in_each_members_own_time_zone(
+        bob, alice, packaging, presets, download, release):
+    # given: bob lives in Tokyo, alice has no setting (UTC)
+    from notifications.services import set_preferences
+
+    set_preferences(bob, {}, tz="Asia/Tokyo")
+    download(bob, packaging)
+    release(packaging)
+    ack = Acknowledgement.objects.get()
+    evening = (ack.requested_at + timedelta(days=1)).replace(hour=21, minute=30)
+    # when: 21:30 UTC is 06:30 in Tokyo; 22:00 UTC is 07:00 there
+    first = services.remind(at=evening)
+    later = services.remind(at=evening + timedelta(minutes=30))
+    # then: alice at her morning's run, bob only once it is seven in Tokyo
+    keys = dict(Notice.objects.filter(key__startswith="ack-reminder:")
+                .values_list("user__email", "key"))
+    assert (first, later) == (1, 1)
+    tokyo_day = (evening + timedelta(hours=9, minutes=30)).date()
+    assert keys == {alice.email: f"ack-reminder:{ack.pk}:{evening:%Y-%m-%d}",
+                    bob.email: f"ack-reminder:{ack.pk}:{tokyo_day:%Y-%m-%d}"}
+
+
+def test_the_admin_decides_which_kinds_are_controlled_and_block(
+        bob, packaging, alice_asset, presets, download, release):
+    # given: the content team switches packaging off and alice_asset's kind on, blocking
+    from compliance.models import KindPolicy
+    from tests import factories as f
+
+    alice_asset.kind = f.AssetKindFactory(slug="banner", name="Banner")
+    alice_asset.save(update_fields=["kind"])
+    KindPolicy.objects.create(kind=packaging.kind, controlled=False)
+    KindPolicy.objects.create(kind=alice_asset.kind, controlled=True, block_when_overdue=True)
+    download(bob, packaging)
+    download(bob, alice_asset)
+    # when
+    release(packaging)
+    release(alice_asset)
+    # then: only alice_asset's kind asks for an acknowledgement, and it blocks when overdue
+    assert list(Acknowledgement.objects.values_list("asset_id", flat=True)) == [alice_asset.pk]
+    assert services.blocks_when_overdue(alice_asset)
+    assert not services.needs_acknowledgement(packaging)

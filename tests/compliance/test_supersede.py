@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from audit.models import Event
 from audit.verify import verify_chain
@@ -78,13 +79,40 @@ def test_an_uncontrolled_kind_is_announced_without_an_acknowledgement(
     assert not Acknowledgement.objects.exists()
 
 
-def test_nobody_who_never_received_the_asset_is_told(bob, alice, charlie, packaging, presets,
-                                                     release):
-    # when: nobody downloaded version 1
-    release(packaging)
+def test_nobody_who_never_received_an_uncontrolled_asset_is_told(bob, alice, charlie,
+                                                                  alice_asset, presets, release):
+    # when: nobody downloaded version 1 of a kind that needs no acknowledgement
+    release(alice_asset)
     # then
     assert not Notice.objects.exists() and not Acknowledgement.objects.exists()
     assert mail.outbox == []
+
+
+def test_an_organisation_it_is_published_to_that_never_downloaded_it_must_acknowledge(
+        bob, alice, alpine, charlie, packaging, presets, release):
+    # when: nobody downloaded version 1 of the packaging image published to EU Retailers
+    v2 = release(packaging)
+    # then: Alpine (which can see it) gets the request; its partner admin is told once
+    [ack] = Acknowledgement.objects.all()
+    assert (ack.partner, ack.version, ack.state) == (alpine, v2, "pending")
+    assert list(Notice.objects.values_list("user__email", "kind")) == [(alice.email, "ack_due")]
+    assert [m.to for m in mail.outbox] == [[alice.email]]
+    assert _status(packaging, alpine) == "not downloaded, acknowledgement due"
+
+
+def test_an_organisation_that_cannot_see_the_asset_gets_no_request(
+        alice, charlie, sakura, jp_resellers, packaging, presets, release):
+    # given: the packaging image is also published to Japan Resellers, where charlie's
+    # membership has ended (so the one rule hides it from Sakura)
+    from communities.models import Membership, Publication
+
+    Publication.objects.create(community=jp_resellers, asset=packaging)
+    Membership.objects.filter(user=charlie).update(valid_until=timezone.now())
+    # when
+    release(packaging)
+    # then
+    assert list(Acknowledgement.objects.values_list("partner__name", flat=True)) == [
+        "Alpine Outfitters GmbH"]
 
 
 def test_the_same_release_announced_twice_tells_each_user_once(bob, packaging, presets,
@@ -129,3 +157,18 @@ def test_the_acknowledgement_shows_on_the_received_report_and_in_the_export(
     # then
     assert "acknowledged" in page.lower() and alice.email in page
     assert "asset.acknowledged" in out.getvalue()
+
+
+def test_off_for_new_versions_never_hides_an_acknowledgement_request(
+        bob, alice, packaging, presets, download, release):
+    # given: bob switched every optional kind off
+    from notifications.services import set_preferences
+
+    set_preferences(bob, {"new_version": "off", "new_asset": "off", "case_reply": "off"})
+    download(bob, packaging)
+    mail.outbox.clear()
+    # when: a new version of a controlled kind is approved
+    release(packaging)
+    # then: bob still gets the request, in the portal and by email
+    assert Notice.objects.get(user=bob).kind == "ack_due"
+    assert bob.email in [m.to[0] for m in mail.outbox]
