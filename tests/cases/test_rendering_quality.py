@@ -105,6 +105,11 @@ def test_the_focal_point_fix_is_audited_and_invalidates_exactly_its_derivatives(
     _download(client, product, "web-1200-webp")
     case = _report(bob, product)
     seen = len(emulated.state(protected_cloud.store).invalidations)
+    cached = emulated.state(protected_cloud.store).cache
+    copy_id = protected_cloud.store.get(
+        "image", "authenticated", product.release_public_id).asset_id
+    cached_before = sorted(key[1] for key in cached.get(copy_id, {}))
+    others_before = {owner: dict(entries) for owner, entries in cached.items() if owner != copy_id}
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,8 +129,12 @@ def test_the_focal_point_fix_is_audited_and_invalidates_exactly_its_derivatives(
                           params={"public_id": product.release_public_id}, timeout=10).json()
     records = emulated.state(protected_cloud.store).invalidations[seen:]
     assert {r["public_id"] for r in records} == {product.release_public_id}
-    assert sorted(r["transformation"] for r in records) == [
-        "c_fill,g_auto,w_640,h_800", "c_limit,w_1200"]
+    # exactly what was cached for that copy: both of bob's downloads (with their attachment
+    # names) and the derivatives generated ahead at release
+    assert sorted(r["transformation"] for r in records) == cached_before
+    assert {"c_fill,g_auto,w_640,h_800", "c_limit,w_1200"} <= set(cached_before)
+    assert {owner: entries for owner, entries in cached.items()
+            if owner in others_before} == others_before
     assert [r["path"] for r in answer["invalidations"][-len(records):]] == [
         r["path"] for r in records]
     regenerated = [(e["public_id"], e["transformation"]) for e in answer["eager"]]
