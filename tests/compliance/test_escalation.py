@@ -31,6 +31,9 @@ def test_reminders_go_out_daily_until_acknowledged(bob, alice, packaging, preset
     ack = Acknowledgement.objects.get()
     mail.outbox.clear()
     day1 = (ack.requested_at + timedelta(days=1)).replace(hour=8)  # 08:00 UTC, bob's zone
+    # requested early on day 0, so day 1's 08:00 run is a full day later whatever the clock
+    # says when the suite runs (reminders wait 23 hours after the request)
+    Acknowledgement.objects.filter(pk=ack.pk).update(requested_at=day1 - timedelta(hours=26))
     # when: the hourly run, twice the same day, then the next day
     with django_capture_on_commit_callbacks(execute=True):
         first = services.remind(at=day1)
@@ -115,6 +118,7 @@ def test_a_reminder_goes_out_at_seven_in_each_members_own_time_zone(
     release(packaging)
     ack = Acknowledgement.objects.get()
     evening = (ack.requested_at + timedelta(days=1)).replace(hour=21, minute=30)
+    Acknowledgement.objects.filter(pk=ack.pk).update(requested_at=evening - timedelta(hours=26))
     # when: 21:30 UTC is 06:30 in Tokyo; 22:00 UTC is 07:00 there
     first = services.remind(at=evening)
     later = services.remind(at=evening + timedelta(minutes=30))
