@@ -30,6 +30,14 @@ if CELERY_BROKER_URL:  # noqa: F405
         _n = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw") or 0) + 1
         CELERY_BROKER_URL = CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{_n % 16}"  # noqa: F405
     CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+    # ...and every key this process writes carries its own prefix, so two suites running at
+    # once on one Redis (a CI run beside a developer's run) never take each other's tasks:
+    # a database number per xdist worker alone did not keep them apart.
+    import uuid as _uuid
+
+    _prefix = f"test-{os.getpid()}-{_uuid.uuid4().hex[:8]}:"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": _prefix}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": _prefix}
 
 # A second, always-SQLite database so database-level behaviour (triggers) is
 # tested on both engines in one run; tests opt in with databases={"default", "sqlite"}.
