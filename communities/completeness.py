@@ -80,10 +80,10 @@ def completeness(master: Asset) -> Completeness:
     family = list(Asset.objects.filter(Q(pk=master.pk) | Q(master=master), retired=False)
                   .select_related("approved_version").prefetch_related("markets")
                   .order_by("locale", "pk"))
-    community_ids = sorted({c for a in family for c in communities_publishing(a)})
+    published = {a.pk: set(communities_publishing(a)) for a in family}
+    community_ids = sorted(set().union(*published.values()))
     communities = list(Community.objects.filter(pk__in=community_ids)
                        .prefetch_related("markets", "presets").order_by("name"))
-    published = {a.pk: set(communities_publishing(a)) for a in family}
     presets = list(DownloadPreset.objects.filter(active=True).filter(
         Q(communities__isnull=True) | Q(communities__in=community_ids)).distinct()
         .prefetch_related("kinds").order_by("position", "name"))

@@ -41,10 +41,10 @@ def _communities_concerned(since, until, released: list[int]) -> set[int]:
     ids |= set(Membership.objects.filter(created_at__gt=since, created_at__lte=until)
                .values_list("community_id", flat=True))
     if released:
-        from compliance.services import _publishing_communities
+        from communities.selectors import communities_publishing
 
         for asset in Asset.objects.filter(pk__in=released).prefetch_related("markets"):
-            ids |= set(_publishing_communities(asset).values_list("community_id", flat=True))
+            ids |= set(communities_publishing(asset))
     return ids
 
 

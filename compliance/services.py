@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +22,8 @@ from audit import record
 from audit.actions import ASSET_ACK_DUE_SET, ASSET_ACKNOWLEDGED, ASSET_DOWNLOADED
 from audit.context import current_request
 from audit.models import Event
-from communities.models import Membership, Publication
+from communities.models import Membership
+from communities.selectors import communities_publishing
 from compliance.models import Acknowledgement, ApprovalDueDate, KindPolicy
 from notifications.models import Notice
 from notifications.services import mark_read_by_key, notify
@@ -95,17 +95,6 @@ def recipients(asset: Asset, version: AssetVersion) -> tuple[set[int], set[int]]
     return users, partners
 
 
-def _publishing_communities(asset: Asset):
-    """Communities with a publication of the asset: directly, or a rule it agrees with."""
-    markets = list(asset.markets.values_list("pk", flat=True))
-    by_rule = (Q(asset__isnull=True)
-               & (Q(product_line__isnull=True) | Q(product_line_id=asset.product_line_id))
-               & (Q(campaign__isnull=True) | Q(campaign_id=asset.campaign_id))
-               & (Q(kind__isnull=True) | Q(kind_id=asset.kind_id))
-               & (Q(market__isnull=True) | Q(market_id__in=markets)))
-    return Publication.objects.filter(Q(asset=asset) | by_rule).values("community_id")
-
-
 def published_partners(asset: Asset, *, exclude: set[int] = frozenset()) -> set[int]:
     """Organisations the asset is published to that can see it, whether or not they ever
     downloaded it. Whether one can see it is asked of the one visibility rule, for one
@@ -114,7 +103,7 @@ def published_partners(asset: Asset, *, exclude: set[int] = frozenset()) -> set[
 
     first_member: dict[int, int] = {}
     for partner, user in (Membership.objects.current()
-                          .filter(community_id__in=_publishing_communities(asset))
+                          .filter(community_id__in=communities_publishing(asset))
                           .exclude(partner_id__in=exclude).order_by("partner_id", "pk")
                           .values_list("partner_id", "user_id")):
         first_member.setdefault(partner, user)

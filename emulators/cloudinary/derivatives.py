@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import uuid
 
-from . import transform
+from . import rendering, transform
 from .errors import ApiError, bad_request, not_found
 from .media import inspect
 from .params import flag, one
@@ -173,6 +173,7 @@ def _render_one(emu, res, spec: str) -> dict:
     transformation, fmt = split_spec(spec, res.format or "")
     body, fmt = emu.delivery().render(res, transformation, fmt)
     info = inspect(body, res.resource_type, f"x.{fmt}")
+    rendering.remember_derivative(emu, res, transformation, fmt, body, info.width, info.height)
     url = delivery_url(emu.url, emu.cloud, res).replace(
         f"/{res.type}/", f"/{res.type}/{transformation}/", 1)
     if res.format and fmt != res.format:

@@ -177,17 +177,19 @@ def apply_upload_params(emu, res, params: dict) -> None:
                                                    res.height)
 
 
-def after_write(emu, res, params: dict, answer: dict, *, action: str) -> dict:
-    """Invalidate, regenerate eager derivatives and add the analysis keys to an answer."""
+def before_write(emu, res, params: dict, *, action: str) -> None:
+    """``invalidate=true`` purges the asset's cached derivatives, before any eager
+    derivative of the same call is rendered (and cached) anew."""
     from .params import flag
 
     if flag(str(params.get("invalidate", "0"))):
         state(emu.store).purge(res, reason=action)
-    if action == "explicit" and params.get("eager"):
-        facts = _regenerate(emu, res, params["eager"])
-        if facts and len(facts) == len(answer.get("eager") or []):
-            pairs = zip(answer["eager"], facts, strict=True)
-            answer["eager"] = [{**entry, **fact} for entry, fact in pairs]
+
+
+def after_write(emu, res, params: dict, answer: dict) -> dict:
+    """Add the coordinates and quality-analysis keys to an upload/explicit answer."""
+    from .params import flag
+
     if res.custom_coordinates:
         answer["coordinates"] = coordinates_shape(res)
     if flag(str(params.get("quality_analysis", "0"))):
@@ -207,34 +209,20 @@ def details_extras(res, params: dict) -> dict:
     return extra
 
 
-def _regenerate(emu, res, eager: str) -> list[dict]:
-    """``explicit`` processes each eager transformation anew, even if it exists already;
-    returns each derivative's real ``bytes``, ``width``, ``height`` and ``format``."""
+def remember_derivative(emu, res, transformation: str, fmt: str, body: bytes,
+                        width, height) -> None:
+    """An eager derivative was rendered: the CDN serves it from now on (until invalidated),
+    and the inspection endpoint lists it."""
+    if res.resource_type != "image":
+        return
     delivery = emu.delivery()
-    if delivery is None or res.resource_type != "image":
-        return []
-    facts = []
-    for spec in filter(None, str(eager).split("|")):
-        transformation, _, fmt = spec.rpartition("/") if _has_format(spec) else (spec, "", "")
-        fmt = fmt or res.format
-        body, out_fmt = delivery.render(res, transformation, fmt)
-        key = cache_key(res, transformation, out_fmt)
-        path = f"/{emu.cloud}/{res.resource_type}/{res.type}/{transformation}/" \
-               f"{res.public_id}.{out_fmt}"
-        headers = delivery.media_headers(body, out_fmt)
-        state(emu.store).put(cache_owner(res), key, (path, 200, headers, body))
-        width, height = Image.open(io.BytesIO(body)).size
-        fact = {"format": out_fmt, "bytes": len(body), "width": width, "height": height}
-        facts.append(fact)
-        state(emu.store).eager_regenerated.append(
-            {"asset_id": res.asset_id, "public_id": res.public_id,
-             "transformation": transformation, **fact})
-    return facts
-
-
-def _has_format(spec: str) -> bool:
-    last = spec.rsplit("/", 1)[-1]
-    return "/" in spec and "_" not in last
+    key = cache_key(res, transformation, fmt)
+    path = f"/{emu.cloud}/{res.resource_type}/{res.type}/{transformation}/{res.public_id}.{fmt}"
+    state(emu.store).put(cache_owner(res), key, (path, 200, delivery.media_headers(body, fmt),
+                                                 body))
+    state(emu.store).eager_regenerated.append(
+        {"asset_id": res.asset_id, "public_id": res.public_id, "transformation": transformation,
+         "format": fmt, "bytes": len(body), "width": width, "height": height})
 
 
 def cache_key(res, transformation: str, fmt: str) -> tuple:

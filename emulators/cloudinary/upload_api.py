@@ -92,6 +92,7 @@ def upload(emu, rt: str, params: dict, file) -> dict:
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
             res.moderation_ts = now
         emu.store.add(res, notify=False)
+    rendering.before_write(emu, res, params, action="upload")
     eager, pending = derivatives.eager(emu, res, params)
     emu.store.changed()
     answer = {**upload_answer(res, emu.url, emu.cloud, emu.api_key), **pending}
@@ -99,7 +100,7 @@ def upload(emu, rt: str, params: dict, file) -> dict:
         answer["eager"] = eager
     if existing is not None:
         answer["overwritten"] = True
-    rendering.after_write(emu, res, params, answer, action="upload")
+    rendering.after_write(emu, res, params, answer)
     emu.notifier.emit("upload", dict(answer), url=params.get("notification_url"))
     return answer
 
@@ -152,12 +153,13 @@ def explicit(emu, rt: str, params: dict, file) -> dict:
             res.moderation_kind, res.moderation_status = params["moderation"], "pending"
             res.moderation_ts = now
         res.updated_ts = now
+    rendering.before_write(emu, res, params, action="explicit")
     eager, pending = derivatives.eager(emu, res, params)
     emu.store.changed()
     answer = {**upload_answer(res, emu.url, emu.cloud, emu.api_key), **pending}
     if eager:
         answer["eager"] = eager
-    return rendering.after_write(emu, res, params, answer, action="explicit")
+    return rendering.after_write(emu, res, params, answer)
 
 
 def _existing(emu, rt: str, params: dict, name: str) -> Resource:
