@@ -89,7 +89,8 @@ def _status(membership: Membership, current: bool, at) -> str:
 
 
 def communities_publishing(asset) -> list[int]:
-    """The communities an asset is published to, directly or by a rule it matches (the
+    """The communities an asset is published to, directly (a variant: or through its
+    master's publication, communities/visibility.py) or by a rule it matches (the
     communities whose members will see it once it is released)."""
     from communities.models import Publication
 
@@ -99,7 +100,8 @@ def communities_publishing(asset) -> list[int]:
     for name in ("product_line", "campaign", "kind"):
         rule &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}_id": getattr(asset, f"{name}_id")})
     rule &= Q(market__isnull=True) | Q(market_id__in=market_ids)
-    return sorted(set(Publication.objects.filter(Q(asset=asset) | rule)
+    direct = Q(asset=asset) | (Q(asset_id=asset.master_id) if asset.master_id else Q(pk__in=[]))
+    return sorted(set(Publication.objects.filter(direct | rule)
                       .values_list("community_id", flat=True)))
 
 

@@ -6,6 +6,14 @@ community in which the partner holds an active, currently valid membership —
 directly, or through a publication rule on product line / campaign / market /
 kind. Content team and support staff see every asset.
 
+Locale variants (issue #14): a variant is judged by its own approval, retirement and
+embargo, and is published by its own publications and rules — or by a direct
+publication of its master. We chose to let a master's publication carry its variants
+because the content team publishes "the spring banner", not five files: a new German
+version approved later reaches the communities that have the banner without anyone
+publishing it again, while an unapproved or retired variant stays hidden. Rules match
+variants on their own fields, like any asset.
+
 The embargo: an asset with any Embargo row whose go-live is still ahead is
 hidden unless a row that applies to the partner is past — a row for one of the
 markets of the partner's current communities, or the row without a market (the
@@ -67,7 +75,7 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
         for rule in rules:
             by_rule |= _rule_condition(dict(zip(RULE_FIELDS, rule, strict=True)))
     return queryset.filter(
-        Q(pk__in=direct_ids) | by_rule,
+        Q(pk__in=direct_ids) | Q(master_id__in=direct_ids) | by_rule,
         _past_go_live(communities, at),
         approval_state=ApprovalState.APPROVED,
         retired=False,
@@ -126,7 +134,8 @@ def newly_visible_condition(user, since) -> Q:
     all_ids = [c for c, _ in memberships]
     new_pubs = Publication.objects.filter(community_id__in=all_ids).filter(
         Q(published_at__gt=since) | Q(community_id__in=fresh))
-    condition = Q(pk__in=new_pubs.filter(asset__isnull=False).values("asset_id"))
+    direct = new_pubs.filter(asset__isnull=False).values("asset_id")
+    condition = Q(pk__in=direct) | Q(master_id__in=direct)
     rules = list(new_pubs.filter(asset__isnull=True).values_list(*RULE_FIELDS).distinct()
                  [:MAX_EXPANDED_RULES])
     for rule in rules:
@@ -137,7 +146,7 @@ def newly_visible_condition(user, since) -> Q:
 def assets_exposed_by(publication: Publication) -> QuerySet:
     """The released assets a publication (one asset or a rule) makes visible to its community."""
     if publication.asset_id:
-        condition = Q(pk=publication.asset_id)
+        condition = Q(pk=publication.asset_id) | Q(master_id=publication.asset_id)
     else:
         condition = _rule_condition({field: getattr(publication, field) for field in RULE_FIELDS})
     return Asset.objects.filter(condition, retired=False).exclude(release_public_id="")

@@ -108,13 +108,26 @@ def test_charlie_gets_ja_jp_and_bob_gets_de_de_and_the_unapproved_variant_is_inv
 
 def test_without_a_visible_variant_the_partner_gets_the_master(
         banner_family, bob, eu_retailers):
-    from communities.models import Publication
-
-    Publication.objects.filter(community=eu_retailers,
-                               asset=banner_family["de-DE"]).delete()
-    Publication.objects.filter(community=eu_retailers, asset=banner_family["ja-JP"]).delete()
+    # the master's publication carries its approved variants (communities/visibility.py),
+    # so they are hidden here by their own state
+    Asset.objects.filter(pk__in=[banner_family["de-DE"].pk, banner_family["ja-JP"].pk]
+                         ).update(retired=True)
     choice = variant_for(bob, banner_family["master"])
     assert (choice.asset.pk, choice.reason) == (banner_family["master"].pk, "master")
+
+
+def test_a_masters_publication_brings_its_approved_variants_to_the_community(
+        banner_family, bob, eu_retailers):
+    from communities.models import Publication
+
+    # given: only the master is published to EU Retailers
+    Publication.objects.filter(community=eu_retailers).exclude(
+        asset=banner_family["master"]).delete()
+
+    # then: bob still gets the de-DE variant, never the unapproved fr-FR one
+    assert variant_for(bob, banner_family["master"]).asset.locale == "de-DE"
+    assert [a.locale for a in family_for(bob, banner_family["master"])] == [
+        "", "de-DE", "ja-JP"]
 
 
 def test_a_community_language_set_by_the_content_team_wins_over_its_markets(
