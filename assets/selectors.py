@@ -32,6 +32,59 @@ def catalog_queryset(user):
         "product_line", "campaign", "kind", "approved_version", "current_version")
 
 
+def catalog_heads(visible, *, collapse: bool = True):
+    """What the catalog lists out of `visible` (catalog_queryset): one row per family of a
+    master and its locale variants — the master, or a variant whose master the user may not
+    see (issue #14). With `collapse=False` (staff filtering by review state) every asset is
+    its own row. Built from the one `visible` queryset, the rule costs its query once."""
+    if not collapse:
+        return visible
+    return visible.filter(Q(master__isnull=True) | ~Q(master_id__in=visible.values("pk")))
+
+
+def language_label(tag: str) -> str:
+    """``"Japanese (ja-JP)"`` from Django's language names; the bare tag when unknown."""
+    from django.conf.locale import LANG_INFO
+
+    info = LANG_INFO.get(tag.lower()) or LANG_INFO.get(tag.split("-", 1)[0].lower()) or {}
+    return f"{info['name']} ({tag})" if info.get("name") else tag
+
+
+@dataclass
+class FamilyCard:
+    """The member of a family a card shows to this user, and the family's locales."""
+
+    choice: object  # assets.variants.VariantChoice
+    locales: list[str]
+
+
+def family_cards(user, heads: list[Asset], visible) -> dict[int, FamilyCard]:
+    """For each master among `heads` that has variants `user` may see (in `visible`, the
+    user's catalog_queryset): the member for the user's market and language
+    (assets.variants.choose) and the family's locales. One query when no master on the page
+    has a visible variant, four otherwise (their markets, two for preferences)."""
+    from assets.variants import choose
+    from communities.selectors import locale_preferences
+
+    masters = {head.pk: head for head in heads if not head.master_id}
+    if not masters:
+        return {}
+    variants: dict[int, list[Asset]] = {}
+    for member in (visible.filter(master_id__in=list(masters))
+                   .prefetch_related("markets").order_by("locale", "pk")):
+        variants.setdefault(member.master_id, []).append(member)
+    if not variants:
+        return {}
+    prefs = locale_preferences(user)
+    cards = {}
+    for pk, members in variants.items():
+        master = masters[pk]
+        family = [master, *members]
+        cards[pk] = FamilyCard(choose(family, master, prefs.languages, prefs.market_ids),
+                               sorted({m.locale for m in family if m.locale}, key=str.lower))
+    return cards
+
+
 # ------------------------------------------------------------------ facets
 
 @dataclass
@@ -62,26 +115,33 @@ _TAXONOMY_FACETS = {
 }
 
 
-def facet_counts(data, base_queryset, search_memo: dict | None = None
+def facet_counts(data, base_queryset, search_memo: dict | None = None, language=None
                  ) -> tuple[list[Facet], int | None]:
     """Counts per value of every facet, each with all the *other* filters applied.
+
+    `language`, when given, is `(members, request)`: the Language facet counts the families
+    of `base_queryset` (catalog_heads) by the locales of their visible `members` (one more
+    query; see language_counts).
 
     Also returns how many assets match all the filters when that came with the
     counts (PostgreSQL: one statement for everything), else None.
     """
+    extra = {"visible": language[0], "request": language[1]} if language is not None else {}
     if connection.vendor == "postgresql":
         try:
-            counts, total = facet_values_in_one_query(data, base_queryset)
+            counts, total = facet_values_in_one_query(data, base_queryset, extra)
         except EmptyResultSet:  # a base that matches nothing by construction (`.none()`)
-            counts, total = facet_values_per_facet(data, base_queryset), None
+            counts, total = facet_values_per_facet(data, base_queryset, None, extra), None
     else:
-        counts, total = facet_values_per_facet(data, base_queryset, search_memo), None
+        counts, total = facet_values_per_facet(data, base_queryset, search_memo, extra), None
     facets = []
-    for name in FACETS:
+    if language is not None:
+        counts["language"] = language_counts(data, base_queryset, *language, search_memo)
+    for name in FACETS + (("language",) if language is not None else ()):
         selected = set(data.getlist(name)) if hasattr(data, "getlist") else set()
         values = [FacetValue(value, text, count, value in selected)
                   for value, text, count in counts[name]]
-        if name in _TAXONOMY_FACETS:
+        if name in _TAXONOMY_FACETS or name == "language":
             # A stable order (by name): re-sorting by count after every click would move
             # the option the partner is about to choose.
             values.sort(key=lambda v: v.label.casefold())
@@ -89,13 +149,30 @@ def facet_counts(data, base_queryset, search_memo: dict | None = None
     return facets, total
 
 
-def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None
-                           ) -> dict[str, list[tuple[str, str, int]]]:
-    """`(value, label, count)` rows per facet, one aggregate query per facet (any database)."""
+def language_counts(data, heads, members, request, search_memo: dict | None = None
+                    ) -> list[tuple[str, str, int]]:
+    """`(locale, label, families)` for the Language facet: how many of the listed families
+    (`heads` with every other filter applied) have a member in each locale that the user may
+    see (`members`: catalog_queryset). One query."""
+    from django.db.models.functions import Coalesce
+
+    listed = AssetFilter(_without(data, "language"), queryset=heads, request=request,
+                         visible=members, search_memo=search_memo).qs.order_by().values("pk")
+    rows = (members.filter(Q(pk__in=listed) | Q(master_id__in=listed)).exclude(locale="")
+            .order_by().values("locale")
+            .annotate(n=Count(Coalesce("master_id", "pk"), distinct=True))
+            .order_by("-n", "locale")[:50])
+    return [(row["locale"], language_label(row["locale"]), row["n"]) for row in rows]
+
+
+def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None,
+                           extra: dict | None = None) -> dict[str, list[tuple[str, str, int]]]:
+    """`(value, label, count)` rows per facet, one aggregate query per facet (any database).
+    `extra`: more AssetFilter arguments (the request and the visible queryset)."""
     counts = {}
     for name in FACETS:
         queryset = AssetFilter(_without(data, name), queryset=base_queryset,
-                               search_memo=search_memo).qs.order_by()
+                               search_memo=search_memo, **(extra or {})).qs.order_by()
         if name in _TAXONOMY_FACETS:
             counts[name] = _taxonomy_counts(queryset, *_TAXONOMY_FACETS[name])
         else:
@@ -144,7 +221,7 @@ def _conditional_counts(queryset, buckets: dict):
 _FOREIGN_KEY_FACETS = ("product_line", "campaign", "kind")
 
 
-def facet_values_in_one_query(data, base_queryset):
+def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
     """`facet_values_per_facet` in one PostgreSQL statement, plus the total of matching assets.
 
     Raises EmptyResultSet for a base that cannot match anything (the caller counts
@@ -159,7 +236,8 @@ def facet_values_in_one_query(data, base_queryset):
         base_of[name] = f"facet_base_{name}" if name in data else "facet_base_all"
     ctes, params = [], []
     for cte, others in bases.items():
-        sql, cte_params = _facet_columns(AssetFilter(others, queryset=base_queryset).qs,
+        sql, cte_params = _facet_columns(AssetFilter(others, queryset=base_queryset,
+                                                     **(extra or {})).qs,
                                          now).query.sql_with_params()
         ctes.append(f"{cte} AS MATERIALIZED ({sql})")
         params.extend(cte_params)

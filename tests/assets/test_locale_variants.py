@@ -241,3 +241,41 @@ def test_the_completeness_matrix_names_missing_and_unapproved_variants(
     assert "en-GB" in page and "missing" in page and "unapproved" in page
     assert client_for(charlie).get(
         f"/staff/variants/assets/{banner_family['master'].pk}/").status_code == 404
+
+
+def _saved_name(response) -> str:
+    disposition = response.headers.get("Content-Disposition", "")
+    assert disposition.startswith("attachment; filename="), disposition
+    return disposition.split("filename=", 1)[1].strip('"')
+
+
+def test_downloads_and_zip_entries_are_named_after_master_locale_and_preset(
+        banner_family, charlie, client_for):
+    import zipfile
+
+    import requests
+    from django.urls import reverse
+
+    from tests.catalog.fixtures import ensure_default_presets
+
+    ensure_default_presets()
+    client = client_for(charlie)
+    japanese, master = banner_family["ja-JP"], banner_family["master"]
+
+    # when
+    names = {}
+    for asset, preset in ((japanese, "original"), (japanese, "web-1200-webp"),
+                          (master, "web-1200-webp")):
+        location = client.get(reverse("assets:download", args=[asset.pk, preset]))["Location"]
+        served = requests.get(location, timeout=10)
+        assert served.status_code == 200, served.headers.get("X-Cld-Error")
+        names[(asset.locale, preset)] = _saved_name(served)
+    zipped = requests.get(client.post(reverse("assets:download_zip"), {
+        "asset": [japanese.pk, master.pk], "preset": "web-1200-webp"})["Location"], timeout=10)
+
+    # then: title, locale and preset; never the transformation
+    assert names == {("ja-JP", "original"): "banner_ja-JP.png",
+                     ("ja-JP", "web-1200-webp"): "banner_ja-JP_web-1200.webp",
+                     ("", "web-1200-webp"): "banner_web-1200.webp"}
+    assert sorted(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()) == [
+        "banner.webp", "banner_ja-JP.webp"]
