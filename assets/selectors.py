@@ -137,7 +137,10 @@ def facet_counts(data, base_queryset, search_memo: dict | None = None, language=
     facets = []
     if language is not None:
         counts["language"] = language_counts(data, base_queryset, *language, search_memo)
-    for name in FACETS + (("language",) if language is not None else ()):
+    order = list(FACETS)
+    if language is not None:  # next to Market: where a partner looks for "their" version
+        order.insert(order.index("market") + 1, "language")
+    for name in order:
         selected = set(data.getlist(name)) if hasattr(data, "getlist") else set()
         values = [FacetValue(value, text, count, value in selected)
                   for value, text, count in counts[name]]
