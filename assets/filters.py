@@ -104,12 +104,12 @@ class AssetFilter(django_filters.FilterSet):
         model = Asset
         fields: list[str] = []
 
-    def __init__(self, *args, search_memo: dict | None = None, visible=None, **kwargs):
+    def __init__(self, *args, search_memo: dict | None = None, families=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.search_memo = {} if search_memo is None else search_memo
-        # what the user may see (catalog_queryset), when the caller has it built already:
-        # the Language filter looks for visible variants in it at no extra query
-        self.visible = visible
+        # the user's visible locale variants (assets.selectors.Families), when the caller
+        # read them already: the Language filter then costs no subquery
+        self.families = families
 
     def filter_review(self, queryset, name, value):
         from accounts.roles import is_brand_staff
@@ -129,9 +129,10 @@ class AssetFilter(django_filters.FilterSet):
         return queryset.filter(Exists(through))
 
     def filter_language(self, queryset, name, value):
-        visible = self.visible
-        if visible is None:
-            visible = Asset.objects.visible_to(getattr(self.request, "user", None))
+        if self.families is not None:
+            return queryset.filter(Q(locale__in=value)
+                                   | Q(pk__in=sorted(self.families.heads_with(value))))
+        visible = Asset.objects.visible_to(getattr(self.request, "user", None))
         variants = visible.filter(master_id=OuterRef("pk"), locale__in=value)
         return queryset.filter(Q(locale__in=value) | Exists(variants))
 

@@ -32,14 +32,46 @@ def catalog_queryset(user):
         "product_line", "campaign", "kind", "approved_version", "current_version")
 
 
-def catalog_heads(visible, *, collapse: bool = True):
-    """What the catalog lists out of `visible` (catalog_queryset): one row per family of a
-    master and its locale variants — the master, or a variant whose master the user may not
-    see (issue #14). With `collapse=False` (staff filtering by review state) every asset is
-    its own row. Built from the one `visible` queryset, the rule costs its query once."""
-    if not collapse:
+@dataclass
+class Families:
+    """The locale variants a user may see, read once per catalog request (one query), so no
+    statement has to evaluate the visibility rule a second time to group them (issue #14).
+
+    `collapsed`: variants whose master the user may see too (their family's card is the
+    master's); `by_locale`: for each locale, the masters with such a variant in it.
+    """
+
+    collapsed: list[int] = field(default_factory=list)
+    by_locale: dict[str, set[int]] = field(default_factory=dict)
+
+    def heads_with(self, locales) -> set[int]:
+        return set().union(*(self.by_locale.get(tag, set()) for tag in locales))
+
+
+def family_index(visible) -> Families:
+    """`Families` of the user's `visible` assets (catalog_queryset): one query over the
+    visible variants only (the master_id index), the master's visibility as an EXISTS."""
+    from django.db.models import Exists
+
+    families = Families()
+    rows = (visible.filter(master__isnull=False).order_by()
+            .annotate(master_visible=Exists(visible.filter(pk=OuterRef("master_id"))))
+            .values_list("pk", "master_id", "locale", "master_visible"))
+    for pk, master_id, locale, master_visible in rows:
+        if master_visible:
+            families.collapsed.append(pk)
+            if locale:
+                families.by_locale.setdefault(locale, set()).add(master_id)
+    return families
+
+
+def catalog_heads(visible, families: Families | None = None):
+    """What the catalog lists out of `visible`: one row per family of a master and its locale
+    variants — the master, or a variant whose master the user may not see. Without
+    `families` (staff sorting out review states) every asset is its own row."""
+    if families is None or not families.collapsed:
         return visible
-    return visible.filter(Q(master__isnull=True) | ~Q(master_id__in=visible.values("pk")))
+    return visible.exclude(pk__in=families.collapsed)
 
 
 def language_label(tag: str) -> str:
@@ -115,18 +147,17 @@ _TAXONOMY_FACETS = {
 }
 
 
-def facet_counts(data, base_queryset, search_memo: dict | None = None, language=None
+def facet_counts(data, base_queryset, search_memo: dict | None = None,
+                 families: Families | None = None, request=None
                  ) -> tuple[list[Facet], int | None]:
     """Counts per value of every facet, each with all the *other* filters applied.
 
-    `language`, when given, is `(members, request)`: the Language facet counts the families
-    of `base_queryset` (catalog_heads) by the locales of their visible `members` (one more
-    query; see language_counts).
-
+    With `families` (the catalog page), the Language facet too: how many of the listed
+    families are in each locale — the master's own, or a variant's the user may see.
     Also returns how many assets match all the filters when that came with the
     counts (PostgreSQL: one statement for everything), else None.
     """
-    extra = {"visible": language[0], "request": language[1]} if language is not None else {}
+    extra = {"families": families, "request": request}
     if connection.vendor == "postgresql":
         try:
             counts, total = facet_values_in_one_query(data, base_queryset, extra)
@@ -134,16 +165,14 @@ def facet_counts(data, base_queryset, search_memo: dict | None = None, language=
             counts, total = facet_values_per_facet(data, base_queryset, None, extra), None
     else:
         counts, total = facet_values_per_facet(data, base_queryset, search_memo, extra), None
-    facets = []
-    if language is not None:
-        counts["language"] = language_counts(data, base_queryset, *language, search_memo)
     order = list(FACETS)
-    if language is not None:  # next to Market: where a partner looks for "their" version
+    if families is not None:  # next to Market: where a partner looks for "their" version
         order.insert(order.index("market") + 1, "language")
+    facets = []
     for name in order:
         selected = set(data.getlist(name)) if hasattr(data, "getlist") else set()
         values = [FacetValue(value, text, count, value in selected)
-                  for value, text, count in counts[name]]
+                  for value, text, count in counts.get(name, [])]
         if name in _TAXONOMY_FACETS or name == "language":
             # A stable order (by name): re-sorting by count after every click would move
             # the option the partner is about to choose.
@@ -152,35 +181,41 @@ def facet_counts(data, base_queryset, search_memo: dict | None = None, language=
     return facets, total
 
 
-def language_counts(data, heads, members, request, search_memo: dict | None = None
-                    ) -> list[tuple[str, str, int]]:
-    """`(locale, label, families)` for the Language facet: how many of the listed families
-    (`heads` with every other filter applied) have a member in each locale that the user may
-    see (`members`: catalog_queryset). One query."""
-    from django.db.models.functions import Coalesce
-
-    listed = AssetFilter(_without(data, "language"), queryset=heads, request=request,
-                         visible=members, search_memo=search_memo).qs.order_by().values("pk")
-    rows = (members.filter(Q(pk__in=listed) | Q(master_id__in=listed)).exclude(locale="")
-            .order_by().values("locale")
-            .annotate(n=Count(Coalesce("master_id", "pk"), distinct=True))
-            .order_by("-n", "locale")[:50])
-    return [(row["locale"], language_label(row["locale"]), row["n"]) for row in rows]
+def _language_rows(own: dict[str, int], by_locale: dict[str, int]) -> list[tuple[str, str, int]]:
+    totals = {**own, **{tag: n for tag, n in by_locale.items() if n}}
+    return [(tag, language_label(tag), n) for tag, n in
+            sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:50] if n]
 
 
 def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None,
                            extra: dict | None = None) -> dict[str, list[tuple[str, str, int]]]:
     """`(value, label, count)` rows per facet, one aggregate query per facet (any database).
     `extra`: more AssetFilter arguments (the request and the visible queryset)."""
+    extra = extra or {}
     counts = {}
-    for name in FACETS:
+    names = FACETS + (("language",) if extra.get("families") is not None else ())
+    for name in names:
         queryset = AssetFilter(_without(data, name), queryset=base_queryset,
-                               search_memo=search_memo, **(extra or {})).qs.order_by()
+                               search_memo=search_memo, **extra).qs.order_by()
         if name in _TAXONOMY_FACETS:
             counts[name] = _taxonomy_counts(queryset, *_TAXONOMY_FACETS[name])
+        elif name == "language":
+            counts[name] = _language_counts(queryset, extra["families"])
         else:
             counts[name] = _conditional_counts(queryset, _buckets(name, timezone.now()))
     return counts
+
+
+def _language_counts(queryset, families: Families):
+    """Two aggregates: the listed rows by their own locale, and per variant locale the rows
+    that are either in it or masters with a variant in it."""
+    own = dict(queryset.exclude(locale="").values_list("locale").annotate(n=Count("pk"))
+               .order_by())
+    tags = sorted(families.by_locale)
+    by_locale = queryset.aggregate(**{
+        f"l{i}": Count("pk", filter=Q(locale=tag) | Q(pk__in=sorted(families.by_locale[tag])))
+        for i, tag in enumerate(tags)}) if tags else {}
+    return _language_rows(own, {tag: by_locale[f"l{i}"] for i, tag in enumerate(tags)})
 
 
 def _buckets(name: str, now) -> dict:
@@ -231,16 +266,19 @@ def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
     that one the ORM way, which costs no query).
     """
     now = timezone.now()
+    extra = extra or {}
+    families = extra.get("families")
+    names = FACETS + (("language",) if families is not None else ())
     bases = {"facet_base_all": _without(data, "page")}
     base_of = {}
-    for name in FACETS:
+    for name in names:
         if name in data:
             bases[f"facet_base_{name}"] = _without(data, name)
         base_of[name] = f"facet_base_{name}" if name in data else "facet_base_all"
     ctes, params = [], []
     for cte, others in bases.items():
         sql, cte_params = _facet_columns(AssetFilter(others, queryset=base_queryset,
-                                                     **(extra or {})).qs,
+                                                     **extra).qs,
                                          now).query.sql_with_params()
         ctes.append(f"{cte} AS MATERIALIZED ({sql})")
         params.extend(cte_params)
@@ -249,18 +287,41 @@ def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
         branch, branch_params = _facet_branches(name, base_of[name], now)
         branches.extend(branch)
         params.extend(branch_params)
+    if families is not None:
+        branch, branch_params = _language_branches(base_of["language"], families)
+        branches.extend(branch)
+        params.extend(branch_params)
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(branches)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[4]))
     counts = {name: [] for name in FACETS}
     total = 0
-    for facet, value, label, count, _ in rows:
+    own, by_locale = {}, {}
+    for facet, value, label, count, position in rows:
         if facet == "total":
             total = count
+        elif facet == "language":
+            (by_locale if position else own)[value] = count
         elif count:
             counts[facet].append((value, label, count))
+    if families is not None:
+        counts["language"] = _language_rows(own, by_locale)
     return counts, total
+
+
+def _language_branches(cte: str, families: Families) -> tuple[list[str], list]:
+    """The Language facet's branches: rows by their own locale (position 0), and per variant
+    locale the rows in it or masters with a variant in it (position 1)."""
+    tags = sorted(families.by_locale)
+    branches = [f"(SELECT 'language', locale, locale, COUNT(*), 0 FROM {cte} "  # noqa: S608
+                f"WHERE locale <> '' AND NOT (locale = ANY(%s::text[])) GROUP BY locale)"]
+    params: list = [tags]
+    for tag in tags:
+        branches.append(f"SELECT 'language', %s, %s, COUNT(*) FILTER (WHERE locale = %s "  # noqa: S608
+                        f"OR pk = ANY(%s::bigint[])), 1 FROM {cte}")
+        params += [tag, tag, tag, sorted(families.by_locale[tag])]
+    return branches, params
 
 
 def _facet_columns(queryset, now):
@@ -273,7 +334,7 @@ def _facet_columns(queryset, now):
     market_ids = ArraySubquery(Asset.markets.through.objects.filter(asset_id=OuterRef("pk"))
                                .values("market_id"))
     return queryset.order_by().values("pk", *(f"{f}_id" for f in _FOREIGN_KEY_FACETS),
-                                      "format", market_ids=market_ids, **buckets)
+                                      "format", "locale", market_ids=market_ids, **buckets)
 
 
 def _facet_branches(name: str, cte: str, now) -> tuple[list[str], list]:

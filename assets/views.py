@@ -59,12 +59,13 @@ def catalog(request):
     # One card per family of a master and its locale variants (staff sorting out review
     # states see every asset on its own).
     visible = selectors.catalog_queryset(request.user)
-    base = selectors.catalog_heads(visible, collapse=not (staff and request.GET.get("review")))
+    families = None if staff and request.GET.get("review") else selectors.family_index(visible)
+    base = selectors.catalog_heads(visible, families)
     memo: dict = {}  # the results and every facet share one spelling check (SQLite)
     filterset = AssetFilter(request.GET, queryset=base, request=request, search_memo=memo,
-                            visible=visible)
-    facets, total = selectors.facet_counts(request.GET, base, memo,
-                                           language=(visible, request))
+                            families=families)
+    facets, total = selectors.facet_counts(request.GET, base, memo, families=families,
+                                           request=request)
     paginator = Paginator(filterset.qs, _page_size(request))
     if total is not None:
         paginator.count = total  # counted with the facets: spares a COUNT(*) over the rule

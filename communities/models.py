@@ -318,3 +318,25 @@ class Embargo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} in {self.market or 'every market'} from {self.go_live_at:%Y-%m-%d}"
+
+
+class AssetGrant(models.Model):
+    """Which community each asset is published to — directly, through its master's direct
+    publication, or by a rule it matches — kept by communities.grants (issue #17).
+
+    The visibility rule reads it instead of evaluating every publication rule against the
+    whole asset table, so a partner's page costs what the partner can see. Approval,
+    retirement and embargoes are not in it: they stay plain conditions of the rule, so a
+    decision never has to rewrite grants. `manage.py asset_grants --check` finds drift and
+    `--repair` rebuilds it.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "asset"],
+                                               name="asset_grant_unique")]
+
+    def __str__(self) -> str:
+        return f"asset {self.asset_id} → community {self.community_id}"

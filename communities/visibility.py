@@ -20,12 +20,15 @@ markets of the partner's current communities, or the row without a market (the
 date for everyone). Both are uncorrelated `id IN (...)` subqueries over the
 (go_live_at, market, asset) index, like the direct publications.
 
-Its cost in queries does not grow with the number of communities or rules:
-one small query reads the rules of the user's communities, and the rule then
-filters assets in the same query as the page. Directly published assets come
-from an uncorrelated `id IN (...)` subquery; each rule becomes equality
-conditions on indexed columns. A correlated `EXISTS(...) OR EXISTS(...)` form
-cost seconds per query at 100,000 assets on PostgreSQL (bench/catalog.py).
+How it is evaluated (issue #17): the publication half — direct, through a master, or by a
+rule — is kept in the grant table (communities/grants.py, `AssetGrant`), written in the
+transactions that change publications and the asset fields rules match on. The rule then
+reads `asset_id IN (grants of the user's current communities)`, an index range per
+community, and adds approval, retirement and the embargo as plain conditions: the cost
+follows what the partner can see. `reference_visible_assets` evaluates the publications
+themselves (one small query reads the rules of the user's communities; each rule becomes
+equality conditions); the property test proves the two equal, and
+`manage.py asset_grants --check` finds drift in production.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -34,7 +37,7 @@ from django.utils import timezone
 
 from accounts.roles import is_brand_staff
 from assets.models import ApprovalState, Asset
-from communities.models import Community, Embargo, Membership, Publication
+from communities.models import AssetGrant, Community, Embargo, Membership, Publication
 
 
 def user_community_ids(user, at=None):
@@ -43,6 +46,9 @@ def user_community_ids(user, at=None):
 
 
 RULE_FIELDS = ("product_line_id", "campaign_id", "kind_id", "market_id")
+# Read the publication half of the rule from the grant table (issue #17); False evaluates
+# the publications themselves (the reference the property test compares it with).
+USE_GRANTS = True
 # Past this many rules in the user's communities, match rules in SQL instead of
 # expanding them into the WHERE clause (SQLite caps expression depth at 1000).
 MAX_EXPANDED_RULES = 100
@@ -51,9 +57,9 @@ MAX_EXPANDED_RULES = 100
 def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
     """Restrict `queryset` (of Asset) to what `user` may see.
 
-    Costs one small query (the rules of the user's communities) when it is
-    built, and none per asset: the rules become plain equality conditions that
-    the database answers from its indexes, for one asset as for a page of them.
+    Costs no query when it is built (the grant table), and none per asset: the database
+    reads the user's communities' grants from the (community, asset) index, so the cost
+    follows what the partner can see, not the number of assets.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
@@ -61,6 +67,18 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
         return queryset
     at = at or timezone.now()
     communities = user_community_ids(user, at)
+    if USE_GRANTS:
+        # The publication half of the rule, kept in AssetGrant (communities/grants.py): an
+        # index range per community instead of every rule against every asset.
+        granted = AssetGrant.objects.filter(community_id__in=communities).values("asset_id")
+        return queryset.filter(pk__in=granted, approval_state=ApprovalState.APPROVED,
+                               retired=False).filter(_past_go_live(communities, at))
+    return reference_visible_assets(queryset, communities, at)
+
+
+def reference_visible_assets(queryset: QuerySet, communities, at) -> QuerySet:
+    """The rule evaluated from the publications themselves (the grant table's reference:
+    the property test proves both equal; one query reads the rules)."""
     direct_ids = Publication.objects.filter(
         asset__isnull=False, community_id__in=communities
     ).values("asset_id")
