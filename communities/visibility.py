@@ -57,9 +57,9 @@ MAX_EXPANDED_RULES = 100
 def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
     """Restrict `queryset` (of Asset) to what `user` may see.
 
-    Costs no query when it is built (the grant table), and none per asset: the database
-    reads the user's communities' grants from the (community, asset) index, so the cost
-    follows what the partner can see, not the number of assets.
+    Costs one small query when it is built (the user's current communities), and none per
+    asset: the database reads those communities' grants from the (community, asset) index,
+    so the cost follows what the partner can see, not the number of assets.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
@@ -69,10 +69,13 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
     communities = user_community_ids(user, at)
     if USE_GRANTS:
         # The publication half of the rule, kept in AssetGrant (communities/grants.py): an
-        # index range per community instead of every rule against every asset.
-        granted = AssetGrant.objects.filter(community_id__in=communities).values("asset_id")
+        # index range per community instead of every rule against every asset. The user's
+        # communities are read first (one small query): as constants they let PostgreSQL
+        # read the (community, asset) index; as a subquery it hashed the whole table.
+        ids = list(communities.values_list("community_id", flat=True))
+        granted = AssetGrant.objects.filter(community_id__in=ids).values("asset_id")
         return queryset.filter(pk__in=granted, approval_state=ApprovalState.APPROVED,
-                               retired=False).filter(_past_go_live(communities, at))
+                               retired=False).filter(_past_go_live(ids, at))
     return reference_visible_assets(queryset, communities, at)
 
 
