@@ -3,6 +3,7 @@
 only; bob's derivative shrinks, charlie's (Japan Resellers) is byte for byte the same."""
 
 import io
+import re
 
 import cloudinary.api
 import pytest
@@ -207,3 +208,46 @@ def test_changed_transformation_sets_crop_gravity_quality_and_format():
         changed_transformation("c_limit,w_640", quality="101")
     with pytest.raises(RenderingError, match="crop mode"):
         changed_transformation("c_limit,w_640", crop="c_fill/e_x")
+
+
+def test_support_changes_the_preset_from_the_case_page_and_bob_sees_before_and_after(
+        product, bob, support, client, eu_retailers, django_capture_on_commit_callbacks):
+    from cases.rendering import rendering_fix_focal_point
+    from tests.cases.rendering_fixtures import PRODUCT_BOX
+
+    client.force_login(bob)
+    case = _slow_loading(bob, product)
+    client.force_login(support)
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert "Change the preset" in page and "Only EU Retailers" in page
+    url = reverse("cases:rendering_preset", args=[case.reference])
+
+    # bad input: a clear error, nothing changed
+    refused = client.post(url, {"scope": "somebody", "quality": "auto"}, follow=True)
+    assert "Choose who the change is for" in refused.content.decode()
+    assert Case.objects.get(pk=case.pk).is_open
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"scope": "community", "quality": "auto",
+                                     "format": "auto"})
+    assert response.status_code == 302
+    fix = RenderingFix.objects.get()
+
+    client.force_login(bob)
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert "Fixed by: preset changed" in page and "for EU Retailers only" in page
+    assert f"{round(100 * fix.byte_saving / fix.before_bytes)}% smaller" in page
+    for role in ("before-preview", "after-preview"):
+        src = re.search(rf'<img src="([^"]+)"[^>]*data-role="{role}"', page).group(1)
+        assert requests.get(src.replace("&amp;", "&"), timeout=10).status_code == 200
+    assert "Change the preset" not in page  # staff only
+
+    # the staff report lists both kinds of fix, each with its average saving
+    other = rendering_report_open(opener=bob, asset=product, preset_slug="mobile-640",
+                                  problem="bad_crop", body="Crop.")
+    with django_capture_on_commit_callbacks(execute=True):
+        rendering_fix_focal_point(case=other, actor=support, box=PRODUCT_BOX)
+    client.force_login(support)
+    html = client.get(reverse("cases:rendering_fixes")).content.decode()
+    assert "Preset changed" in html and "Focal point moved" in html
+    assert f"{fix.byte_saving / 1024:+.1f} KB" in html
