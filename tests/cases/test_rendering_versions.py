@@ -88,3 +88,36 @@ def test_a_focal_point_outside_the_new_versions_pixels_is_not_carried_over(
     copy = cloudinary.api.resource(product.release_public_id, type=DELIVERY_TYPE,
                                    coordinates=True)
     assert copy["coordinates"]["custom"] == []
+
+
+def test_mobile_640_crops_around_the_focal_point_by_default(db):
+    """The default Mobile 640 (migration 0007) is a crop that follows g_auto and custom
+    coordinates, so a bad-crop report on it can be fixed with a focal point."""
+    from assets.models import DownloadPreset
+    from assets.rendering import follows_focal_point
+    from tests.catalog.fixtures import ensure_default_presets
+
+    ensure_default_presets()
+    mobile = DownloadPreset.objects.get(slug="mobile-640")
+    assert mobile.transformation == "c_fill,g_auto,w_640,h_800"
+    assert follows_focal_point(mobile.transformation)
+    assert not follows_focal_point("c_limit,w_640")
+
+
+def test_the_migration_changes_only_an_untouched_mobile_640(db):
+    import importlib
+
+    from django.apps import apps
+
+    from assets.models import DownloadPreset
+    from tests import factories as f
+
+    migration = importlib.import_module(
+        "assets.migrations.0007_mobile_640_crops_around_the_focus")
+    DownloadPreset.objects.filter(slug="mobile-640").delete()
+    f.DownloadPresetFactory(slug="mobile-640", transformation="c_limit,w_640")
+    migration.crop_around_the_focus(apps, None)
+    assert DownloadPreset.objects.get(slug="mobile-640").transformation == migration.MOBILE_640
+    DownloadPreset.objects.filter(slug="mobile-640").update(transformation="c_scale,w_500")
+    migration.crop_around_the_focus(apps, None)
+    assert DownloadPreset.objects.get(slug="mobile-640").transformation == "c_scale,w_500"
