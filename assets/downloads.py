@@ -59,12 +59,17 @@ def preset_for(asset: Asset, slug: str, user=None) -> DownloadPreset:
     preset = presets.filter(slug=slug).prefetch_related("kinds").first()
     if preset is None or not preset_applies(preset, asset):
         raise Http404("No such download preset for this asset.")
+    return _as_offered(preset, user)
+
+
+def _as_offered(preset: DownloadPreset, user) -> DownloadPreset:
+    """`preset` with the user's community's own definition applied, if it has one (a
+    rendering fix made only for that community, #15)."""
     if user is None:
         return preset
     from assets.preset_changes import with_override
     from communities.selectors import preset_override_for
 
-    # a community's own definition of this preset (a fix made only for it, #15)
     return with_override(preset, preset_override_for(user, preset))
 
 
@@ -87,7 +92,7 @@ def zip_preset_for(assets: list[Asset], slug: str, user=None) -> DownloadPreset 
         more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
         raise DownloadError(f"{preset.name} is not offered for {names}{more}. Choose "
                             "Originals, or leave those out of the selection.")
-    return preset
+    return _as_offered(preset, user)
 
 
 def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLink:

@@ -113,6 +113,8 @@ class PresetChange:
     after: dict
     regenerated: list[str] = field(default_factory=list)
     invalidated: list[str] = field(default_factory=list)
+    format: str = ""
+    facts: dict[str, dict] = field(default_factory=dict)  # per regenerated copy
 
     @property
     def scope(self) -> str:
@@ -131,9 +133,12 @@ def _spec(transformation: str, fmt: str) -> dict:
 
 def preset_change(*, preset: DownloadPreset, asset: Asset, actor, community=None,
                   crop: str = "", gravity: str = "", quality: str = "", fmt: str = "",
-                  reason: str = "") -> PresetChange:
+                  reason: str = "", save: bool = True) -> PresetChange:
     """Change `preset` for everyone (`community` None) or only for `community`, regenerate
-    and invalidate its affected derivatives, audit before/after."""
+    and invalidate its affected derivatives, audit before/after.
+
+    With ``save=False`` only Cloudinary is changed: the caller then runs
+    `preset_change_save` inside its own transaction (a case records its fix with it)."""
     from communities.models import PresetOverride
 
     if not asset.release_public_id or asset.resource_type != "image":
@@ -169,8 +174,10 @@ def preset_change(*, preset: DownloadPreset, asset: Asset, actor, community=None
         preset_slug=preset.slug, community_id=community.pk if community else None, name=name,
         before_transformation=before_definition, after_transformation=after_definition,
         before=before.as_dict() if before else {}, after=after.get(asset.release_public_id, {}),
-        regenerated=targets, invalidated=sorted(deleted))
-    _save_change(preset, asset, community, actor, change, out, after, reason)
+        regenerated=targets, invalidated=sorted(deleted), format=out, facts=after)
+    if save:
+        preset_change_save(preset=preset, asset=asset, community=community, actor=actor,
+                           change=change, reason=reason)
     return change
 
 
@@ -195,10 +202,14 @@ def _affected_public_ids(preset, asset: Asset, community) -> list[str]:
 
 
 @transaction.atomic
-def _save_change(preset, asset, community, actor, change: PresetChange, out: str,
-                 after: dict, reason: str) -> None:
+def preset_change_save(*, preset: DownloadPreset, asset: Asset, community, actor,
+                       change: PresetChange, reason: str = "") -> None:
+    """The database half of a preset change: the preset (or the community's override), the
+    derivative facts, and the audit events with before/after (one transaction)."""
     from audit import record
     from communities.models import PresetOverride
+
+    out, after = change.format, change.facts
 
     if community is None:
         DownloadPreset.objects.filter(pk=preset.pk).update(

@@ -2,10 +2,11 @@
 mode, gravity, quality or format, for everyone or only for the case's community.
 
 Cloudinary first, through `assets.preset_changes` (named transformation, affected
-derivatives invalidated and regenerated, audited), then one transaction: the
-`RenderingFix` with before/after facts, the case resolved on the version the partner has
-("fixed by: preset changed") and a notice to every partner who downloaded the affected
-derivative (the opener hears through the resolution).
+derivatives invalidated and regenerated), then one transaction: the preset or the
+community's override with its audit events (before/after), the `RenderingFix` with the
+derivative's facts before/after, the case resolved on the version the partner has ("fixed
+by: preset changed") and a notice to every partner who downloaded the affected derivative
+(the opener hears through the resolution).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def rendering_fix_preset(*, case: Case, actor, scope: str, crop: str = "", gravi
     try:
         change = preset_changes.preset_change(
             preset=preset, asset=asset, actor=actor, community=community, crop=crop,
-            gravity=gravity, quality=quality, fmt=fmt, reason=f"case {case.reference}")
+            gravity=gravity, quality=quality, fmt=fmt, reason=f"case {case.reference}",
+            save=False)
     except RenderingError as exc:
         raise CaseError(str(exc)) from exc
     except CloudinaryError as exc:  # refused or unreachable: nothing was recorded here
@@ -68,6 +70,9 @@ def rendering_fix_preset(*, case: Case, actor, scope: str, crop: str = "", gravi
 
 @transaction.atomic
 def _record(case, actor, asset, preset, community, change, note: str) -> RenderingFix:
+    preset_changes.preset_change_save(preset=preset, asset=asset, community=community,
+                                      actor=actor, change=change,
+                                      reason=f"case {case.reference}")
     before, after = change.before, change.after
     fix = RenderingFix.objects.create(
         case=case, asset=asset, preset_slug=preset.slug, kind=RenderingFix.Kind.PRESET_CHANGED,

@@ -251,3 +251,76 @@ def test_support_changes_the_preset_from_the_case_page_and_bob_sees_before_and_a
     html = client.get(reverse("cases:rendering_fixes")).content.decode()
     assert "Preset changed" in html and "Focal point moved" in html
     assert f"{fix.byte_saving / 1024:+.1f} KB" in html
+
+
+def test_eu_retailers_get_their_override_in_zips_and_no_stale_facts_in_the_api(
+        product, bob, charlie, support, client_for, eu_retailers,
+        django_capture_on_commit_callbacks):
+    from urllib.parse import unquote
+
+    case = _slow_loading(bob, product)
+    with django_capture_on_commit_callbacks(execute=True):
+        rendering_fix_preset(case=case, actor=support, scope="community", quality="auto",
+                             fmt="auto")
+    name = f"portal_mobile_640__c{eu_retailers.pk}"
+
+    def zip_location(user):
+        answer = client_for(user).post(reverse("assets:download_zip"),
+                                       {"asset": [product.pk], "preset": "mobile-640"})
+        assert answer.status_code == 302
+        return unquote(answer["Location"])
+
+    assert f"t_{name}" in zip_location(bob)
+    assert f"t_{name}" not in zip_location(charlie)
+    assert "t_portal_mobile_640" in zip_location(charlie)
+
+    def offered(user):
+        body = client_for(user).get(f"/api/v1/assets/{product.pk}/").json()
+        return {p["slug"]: p for p in body["presets"]}["mobile-640"]
+
+    # the stored facts are of the preset's own derivative: shown to charlie, not to bob
+    from assets.models import DerivativeFact
+
+    DerivativeFact.objects.filter(version=product.approved_version).update(
+        state="ready", format="jpg", width=640, height=800, bytes=25_000)
+    assert offered(charlie)["facts"]["label"] == "JPG · 640 × 800 · ~25 KB"
+    assert offered(bob)["facts"] is None
+
+
+def test_a_change_for_everyone_regenerates_every_released_copy_of_the_preset(
+        product, bob, support, eu_retailers, content, protected_cloud,
+        django_capture_on_commit_callbacks):
+    import cloudinary.uploader
+
+    from assets import services
+    from assets.models import ApprovalState, Asset
+    from assets.sync import sync_full
+    from tests.cases.rendering_fixtures import product_shot
+
+    # given: a second product shot, released with Mobile 640 generated ahead
+    cloudinary.uploader.upload(io.BytesIO(product_shot()), public_id="kestrel/shots/other",
+                               type="upload", context={"kind": "product-shot", "title": "B"})
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_full()
+    other = Asset.objects.get(public_id="kestrel/shots/other")
+    f.PublicationFactory(community=eu_retailers, asset=other)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.asset_set_approval(assets=[other], state=ApprovalState.APPROVED, actor=content)
+    other.refresh_from_db()
+    assert protected_cloud.wait_for_eager()
+    case = _slow_loading(bob, product)
+    seen = len(emulated.state(protected_cloud.store).invalidations)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rendering_fix_preset(case=case, actor=support, scope="everyone", quality="auto:eco")
+
+    records = emulated.state(protected_cloud.store).invalidations[seen:]
+    assert sorted((r["public_id"], r["transformation"]) for r in records) == sorted([
+        (product.release_public_id, "t_portal_mobile_640"),
+        (other.release_public_id, "t_portal_mobile_640")])
+    event = Event.objects.get(action="asset.rendering_updated")
+    assert event.payload["regenerated"] == [product.release_public_id,
+                                            other.release_public_id]
+    fact = DownloadPreset.objects.get(slug="mobile-640").derivative_facts.get(
+        version=other.approved_version)
+    assert fact.state == "ready" and fact.bytes
