@@ -37,6 +37,11 @@ def test_support_changes_the_preset_for_one_community_and_bob_sees_the_result(
     _shot(page, "staff-preset-form")
     form.get_by_role("button", name="Change the preset and resolve").click()
     expect(page.get_by_text("Preset changed; the case is resolved.")).to_be_visible()
+    _shot(page, "staff-preset-resolved")
+    page.goto("/cases/rendering/fixes/")
+    expect(page.get_by_role("cell", name="Preset changed")).to_be_visible()
+    assert blocking_violations(page) == []
+    _shot(page, "rendering-fixes")
 
     # then: bob sees the fix, both previews loaded, and how much smaller it is
     fix = RenderingFix.objects.get()
@@ -52,6 +57,7 @@ def test_support_changes_the_preset_for_one_community_and_bob_sees_the_result(
         image.scroll_into_view_if_needed()
         bob_page.wait_for_function("img => img.complete && img.naturalWidth > 0",
                                    arg=image.element_handle())
-    expect(bob_page.get_by_text("After · WEBP · 640 × 800")).to_be_visible()
+    expect(bob_page.get_by_text(f"After · 640 × 800 · {fix.after_bytes / 1024:.1f} KB · WEBP")
+           ).to_be_visible()
     assert blocking_violations(bob_page) == []
     _shot(bob_page, "partner-preset-resolution")

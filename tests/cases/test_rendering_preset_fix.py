@@ -251,6 +251,8 @@ def test_support_changes_the_preset_from_the_case_page_and_bob_sees_before_and_a
     html = client.get(reverse("cases:rendering_fixes")).content.decode()
     assert "Preset changed" in html and "Focal point moved" in html
     assert f"{fix.byte_saving / 1024:+.1f} KB" in html
+    assert "Preset changed (EU Retailers only: <code>c_fill,g_auto,w_640,h_800,q_auto,f_auto" \
+        in html
 
 
 def test_eu_retailers_get_their_override_in_zips_and_no_stale_facts_in_the_api(
