@@ -10,7 +10,9 @@ the same slug through it, everyone else keeps the preset's own.
 Either way the affected derivatives (the case's asset, and for everyone every released
 version the preset was generated ahead for) are deleted and purged from the CDN
 (`delete_derived_by_transformation`, ``invalidate=True``: exactly those, nothing else of the
-assets) and regenerated with `explicit` + eager, whose answer gives the after facts. The
+assets, one Admin call per 100 copies) and regenerated with `explicit` + eager: the case's
+copy at once (its answer gives the after facts), the others by a task with async eager,
+whose notification fills in their facts as at release. The
 change creates no asset version; it is the audit event `asset.rendering_updated` on the
 asset and `preset.rendering_updated` on the preset, with before/after. Network first, then
 one transaction; repeating a change is harmless (the same definition is written again).
@@ -165,11 +167,10 @@ def preset_change(*, preset: DownloadPreset, asset: Asset, actor, community=None
     deleted = cloud.invalidate_derivatives(
         public_ids=targets, transformations=[f"t_{name}/{out}" if out else f"t_{name}"],
         resource_type="image", delivery_type=DELIVERY_TYPE)
-    after = {}
-    for public_id in targets:
-        [facts] = cld.generate_derivatives(public_id=public_id, delivery_type=DELIVERY_TYPE,
-                                           specs=[spec]) or [None]
-        after[public_id] = facts.as_dict() if facts else {}
+    # the case's copy now (its after facts are the fix's); the others by a task (async eager)
+    [facts] = cld.generate_derivatives(public_id=asset.release_public_id,
+                                       delivery_type=DELIVERY_TYPE, specs=[spec]) or [None]
+    after = {asset.release_public_id: facts.as_dict() if facts else {}}
     change = PresetChange(
         preset_slug=preset.slug, community_id=community.pk if community else None, name=name,
         before_transformation=before_definition, after_transformation=after_definition,
@@ -179,6 +180,38 @@ def preset_change(*, preset: DownloadPreset, asset: Asset, actor, community=None
         preset_change_save(preset=preset, asset=asset, community=community, actor=actor,
                            change=change, reason=reason)
     return change
+
+
+def _queue_regeneration(preset_pk: int, public_ids: list[str]) -> None:
+    from assets.tasks import regenerate_preset_derivatives
+
+    for start in range(0, len(public_ids), 50):
+        regenerate_preset_derivatives.delay(preset_pk, public_ids[start:start + 50])
+
+
+def derivatives_regenerate(*, preset_id: int, public_ids: list[str]) -> str:
+    """Generate the preset's derivative of these delivery copies anew (explicit + eager,
+    async, notified like the derivatives made at release: `presets.derivatives_recorded`
+    fills in their facts). Idempotent: asking again renders the same derivative again."""
+    from django.conf import settings
+
+    preset = DownloadPreset.objects.filter(pk=preset_id).first()
+    if preset is None or not preset.delivered_through_name:
+        return "nothing to do"
+    facts = (DerivativeFact.objects.filter(preset=preset,
+                                           version__delivery_public_id__in=public_ids)
+             .select_related("version"))
+    asked = 0
+    for fact in facts:
+        fmt = (preset.format or fact.version.format or "").lower()
+        answer = cloud.generate_eager(
+            public_id=fact.version.delivery_public_id, resource_type="image",
+            delivery_type=DELIVERY_TYPE, eager=[f"t_{preset.named_transformation}/{fmt}"],
+            notification_url=settings.CLOUDINARY_EAGER_NOTIFICATION_URL or None)
+        DerivativeFact.objects.filter(pk=fact.pk).update(
+            batch_id=str(answer.get("batch_id") or ""), format=fmt)
+        asked += 1
+    return f"requested {asked}"
 
 
 def _write_named(name: str, definition: str) -> None:
@@ -210,6 +243,7 @@ def preset_change_save(*, preset: DownloadPreset, asset: Asset, community, actor
     from communities.models import PresetOverride
 
     out, after = change.format, change.facts
+    others = [pid for pid in change.regenerated if pid not in after]
 
     if community is None:
         DownloadPreset.objects.filter(pk=preset.pk).update(
@@ -224,6 +258,12 @@ def preset_change_save(*, preset: DownloadPreset, asset: Asset, community, actor
                                                    facts.get("bytes"))
             fact.state, fact.generated_at = DerivativeFact.State.READY, timezone.now()
             fact.save()
+        DerivativeFact.objects.filter(preset=preset,
+                                      version__delivery_public_id__in=others).update(
+            transformation=f"t_{change.name}", state=DerivativeFact.State.PENDING,
+            width=None, height=None, bytes=None, generated_at=None, requested_at=timezone.now())
+        if others:
+            transaction.on_commit(lambda: _queue_regeneration(preset.pk, others))
     else:
         PresetOverride.objects.update_or_create(
             preset=preset, community=community,
