@@ -340,3 +340,28 @@ def test_a_change_for_everyone_regenerates_every_released_copy_of_the_preset(
     assert fact.batch_id == request["batch_id"]
     assert protected_cloud.wait_for_eager()
     assert _derived_bytes(other) < other_before  # q_auto:eco
+
+
+def test_a_change_cloudinary_refuses_halfway_records_nothing_and_can_be_retried(
+        product, bob, support, eu_retailers, protected_cloud,
+        django_capture_on_commit_callbacks):
+    case = _slow_loading(bob, product)
+    # the named transformation is written (look-up, create, allow), then deleting the stale
+    # derivatives is refused
+    protected_cloud.faults._scripted.extend([None, None, None, 400])
+
+    with pytest.raises(CaseError, match="Cloudinary did not take the change"):
+        rendering_fix_preset(case=case, actor=support, scope="community", quality="auto")
+
+    assert not PresetOverride.objects.exists() and not RenderingFix.objects.exists()
+    assert not Event.objects.filter(action="asset.rendering_updated").exists()
+    assert Case.objects.get(pk=case.pk).is_open
+    held = cloudinary.api.transformation(f"portal_mobile_640__c{eu_retailers.pk}")
+    assert held["info"][0]["quality"] == "auto"  # Cloudinary was half changed
+    # retried: the same change goes through (the named transformation is updated in place)
+    with django_capture_on_commit_callbacks(execute=True):
+        fix = rendering_fix_preset(case=case, actor=support, scope="community",
+                                   quality="auto")
+    assert fix.after_transformation == f"{MOBILE_CROP},q_auto"
+    assert PresetOverride.objects.get().transformation == f"{MOBILE_CROP},q_auto"
+    assert Event.objects.filter(action="asset.rendering_updated").count() == 1
