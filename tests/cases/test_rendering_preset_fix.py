@@ -365,3 +365,22 @@ def test_a_change_cloudinary_refuses_halfway_records_nothing_and_can_be_retried(
     assert fix.after_transformation == f"{MOBILE_CROP},q_auto"
     assert PresetOverride.objects.get().transformation == f"{MOBILE_CROP},q_auto"
     assert Event.objects.filter(action="asset.rendering_updated").count() == 1
+
+
+def test_the_api_shows_the_preset_change_to_the_opener(
+        product, bob, support, eu_retailers, client_for, django_capture_on_commit_callbacks):
+    from tests.api.openapi import assert_matches_schema
+
+    case = _slow_loading(bob, product)
+    with django_capture_on_commit_callbacks(execute=True):
+        rendering_fix_preset(case=case, actor=support, scope="community", quality="auto",
+                             fmt="auto")
+
+    response = client_for(bob).get(f"/api/v1/cases/{case.pk}/rendering-report/")
+
+    assert response.status_code == 200
+    assert_matches_schema(response)
+    [fix] = response.json()["fixes"]
+    assert (fix["kind"], fix["community"], fix["transformation"], fix["after_transformation"]) \
+        == ("preset_changed", eu_retailers.pk, MOBILE_CROP, f"{MOBILE_CROP},q_auto,f_auto")
+    assert fix["after_bytes"] < fix["before_bytes"] and fix["after_format"] == "webp"
