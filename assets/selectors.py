@@ -425,7 +425,23 @@ def preset_offers(user, asset: Asset) -> list[tuple[DownloadPreset, object]]:
         facts = {f.preset_id: f for f in DerivativeFact.objects.filter(
             version_id=asset.approved_version_id, preset__in=presets,
             state=DerivativeFact.State.READY)}
+        # the facts are of the preset's own derivative: not of a community's override (#15)
+        if facts and not is_brand_staff_user(user):
+            from communities.models import PresetOverride
+            from communities.visibility import user_community_ids
+
+            for preset_id in PresetOverride.objects.filter(
+                    preset_id__in=list(facts),
+                    community_id__in=user_community_ids(user)).values_list("preset_id",
+                                                                           flat=True):
+                facts.pop(preset_id, None)
     return [(preset, facts.get(preset.pk)) for preset in presets]
+
+
+def is_brand_staff_user(user) -> bool:
+    from accounts.roles import is_brand_staff
+
+    return not getattr(user, "is_authenticated", False) or is_brand_staff(user)
 
 
 def preset_applies(preset: DownloadPreset, asset: Asset) -> bool:

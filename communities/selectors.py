@@ -139,3 +139,17 @@ def locale_preferences(user, at=None) -> LocalePreferences:
     seen = set()
     prefs.languages = [t for t in ordered if not (t.lower() in seen or seen.add(t.lower()))]
     return prefs
+
+
+def preset_override_for(user, preset, at=None):
+    """The override of `preset` (`PresetOverride`) that applies to `user`: the one of a
+    community they currently belong to (the lowest community id when several have one), or
+    None. Brand staff and anonymous users get the preset's own definition."""
+    from communities.models import PresetOverride
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    current = Membership.objects.current(at or timezone.now()).filter(user=user)
+    return (PresetOverride.objects.filter(preset=preset,
+                                          community_id__in=current.values("community_id"))
+            .order_by("community_id").first())
