@@ -109,7 +109,7 @@ class AssetAdmin(admin.ModelAdmin):
             return "—"
         if obj.approved_version_id:
             return format_html('<span class="badge">New version of an approved asset</span>')
-        return format_html('<span class="badge">First version</span>')
+        return format_html('<span class="badge">{}</span>', "First version")
 
     def get_urls(self):
         return [path("<int:pk>/review/<int:version_pk>/",
