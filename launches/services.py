@@ -120,15 +120,16 @@ def embargo_sync(*, asset_ids: Iterable[int]) -> None:
     existing = {(e.asset_id, e.market_id): e for e in Embargo.objects.filter(asset_id__in=ids)}
     Embargo.objects.filter(pk__in=[e.pk for key, e in existing.items()
                                    if key not in wanted]).delete()
-    changed = []
+    changed, new = [], []
     for key, when in wanted.items():
         row = existing.get(key)
         if row is None:
-            Embargo.objects.create(asset_id=key[0], market_id=key[1], go_live_at=when)
+            new.append(Embargo(asset_id=key[0], market_id=key[1], go_live_at=when))
         elif row.go_live_at != when:
             row.go_live_at = when
             changed.append(row)
-    Embargo.objects.bulk_update(changed, ["go_live_at"])
+    Embargo.objects.bulk_create(new, batch_size=1000)
+    Embargo.objects.bulk_update(changed, ["go_live_at"], batch_size=1000)
 
 
 def partner_kits(user):

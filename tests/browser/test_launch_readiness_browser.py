@@ -55,7 +55,9 @@ def test_the_content_team_fills_the_missing_uk_banner_and_the_matrix_turns_ready
     page.screenshot(path=str(SHOTS / "readiness-1366.png"), full_page=True)
     # when it fills the slot with the banner the other markets use
     banner = hero.fills.first().asset
-    missing.get_by_label(f"Asset for {hero.name} in this market").select_option(str(banner.pk))
+    picker = missing.get_by_label(f"Asset for {hero.name} in this market")
+    expect(page.locator(f'#kit-assets option[value="{banner.public_id}"]')).to_have_count(1)
+    picker.fill(banner.public_id)
     missing.get_by_role("button", name="Fill").click()
     # then the matrix turns ready
     expect(page.get_by_role("status").first).to_contain_text("fills “Hero banner” in United")
