@@ -15,23 +15,15 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models import (
-    Case,
     Exists,
-    F,
-    FloatField,
-    IntegerField,
-    Min,
     OuterRef,
     Q,
-    Subquery,
-    When,
 )
-from django.db.models.functions import Abs, Cast, Lower, NullIf
 from django.utils import timezone
 
 from assets.cloudinary import client
 from assets.models import ApprovalState, Asset, ReviewState
-from launches import checks
+from launches import candidates, checks
 from launches.models import (
     CellState,
     DerivativeFacts,
@@ -92,83 +84,6 @@ def _base(kit, slot):
     return assets
 
 
-def _formats(rules) -> list[str]:
-    """Every spelling (lower case) of the formats a rule accepts."""
-    wanted = {checks._fmt(f) for f in rules["formats"] or []}
-    return sorted(wanted | {alias for alias, name in checks.FORMAT_ALIASES.items()
-                            if name in wanted})
-
-
-def _passes(rules, p: dict) -> Q:
-    """checks.unmet as SQL over the fact columns `p` names: true only when every rule is met
-    (a NULL fact fails, as it does in Python)."""
-    q = Q()
-    if rules["resource_type"]:
-        q &= Q(resource_type=rules["resource_type"])
-    if rules["formats"]:
-        q &= Q(_fmt__in=_formats(rules))
-    for rule, field, lookup in (("min_width", "width", "gte"), ("min_height", "height", "gte"),
-                                ("exact_width", "width", "exact"),
-                                ("exact_height", "height", "exact")):
-        if rules[rule]:  # 0 is no rule, as in checks.unmet
-            q &= Q(**{f"{p[field]}__{lookup}": rules[rule]})
-    for rule, field, lookup in (("min_duration", "duration", "gte"),
-                                ("max_duration", "duration", "lte"),
-                                ("min_pages", "pages", "gte"), ("max_pages", "pages", "lte")):
-        if rules[rule] is not None:
-            q &= Q(**{f"{p[field]}__{lookup}": rules[rule]})
-    if rules["max_bytes"]:
-        q &= Q(**{f"{p['bytes']}__lte": rules["max_bytes"]}) | Q(**{f"{p['bytes']}__isnull": True})
-    if rules["aspect_ratio"]:
-        q &= Q(**{f"{p['width']}__gt": 0, f"{p['height']}__gt": 0, "_ratio_err__lte": 0.01})
-    return q
-
-
-def _want_ratio(ratio: str) -> float:
-    a, _, b = ratio.partition(":")
-    try:
-        return float(a) / float(b or 1)
-    except (ValueError, ZeroDivisionError):
-        return -1.0  # matches nothing; checks.unmet says why
-
-
-def slot_candidates(kit, slot, rules):
-    """One grouped query: per market of the matching assets (None: assets without markets)
-    and per class (0 ready, 1 pending, 2 failing, 3 missing), the lowest asset id.
-
-    The classes mirror `judge`; the asset chosen per cell is judged again in Python, which
-    words the reasons."""
-    assets = _base(kit, slot)
-    v = "approved_version__"
-    p = {f: v + f for f in ("width", "height", "bytes", "duration", "pages", "format")}
-    approved = Q(approval_state=ApprovalState.APPROVED, approved_version__isnull=False)
-    unmeasured = None
-    if rules["preset_id"]:
-        measured = DerivativeFacts.objects.filter(version_id=OuterRef("approved_version_id"),
-                                                  preset_id=rules["preset_id"])
-        latest = measured.order_by("-fetched_at")
-        assets = assets.annotate(
-            _measured=Exists(measured),
-            **{f"_d_{f}": Subquery(latest.values(f)[:1]) for f in ("width", "height", "bytes",
-                                                                    "format")})
-        p.update({f: f"_d_{f}" for f in ("width", "height", "bytes", "format")})
-        unmeasured = Q(_measured=False)
-    if rules["formats"]:
-        assets = assets.annotate(_fmt=Lower(p["format"]))
-    if rules["aspect_ratio"]:
-        assets = assets.annotate(_ratio_err=Abs(
-            Cast(p["width"], FloatField()) / NullIf(Cast(p["height"], FloatField()), 0.0)
-            - _want_ratio(rules["aspect_ratio"])))
-    passes = _passes(rules, p)
-    pending = Q(current_version__review_state=ReviewState.PENDING)
-    newer = pending & Q(current_version__version__gt=F("approved_version__version"))
-    whens = [When(approved & unmeasured, then=1)] if unmeasured is not None else []
-    whens += [When(approved & passes & newer, then=1), When(approved & passes, then=0),
-              When(approved, then=2), When(pending, then=1)]
-    return (assets.annotate(_cls=Case(*whens, default=3, output_field=IntegerField()))
-            .order_by().values("markets", "_cls").annotate(first=Min("pk")))
-
-
 def _rule_groups(slot, market_ids):
     """The slot's effective rules and the markets that share them (market overrides)."""
     overrides = {r.market_id: r for r in slot.market_rules.all()}
@@ -185,11 +100,26 @@ def _slots_and_markets(kit):
             sorted(kit.markets.values_list("pk", flat=True)))
 
 
-def candidate_querysets(kit) -> list:
-    """The grouped candidate query of every rule slot and rule group (what a recompute runs)."""
-    slots, market_ids = _slots_and_markets(kit)
-    return [slot_candidates(kit, slot, rules) for slot in slots if slot.fills_by_rule
-            for rules, _ in _rule_groups(slot, market_ids)]
+def candidate_parts(kit, slots=None, market_ids=None, fills=None) -> list[tuple]:
+    """(slot, rules, markets, SQL part) of every rule slot and rule group to ask about."""
+    if slots is None:
+        slots, market_ids = _slots_and_markets(kit)
+    if fills is None:
+        fills = set(SlotFill.objects.filter(slot__kit=kit).values_list("slot_id", "market_id"))
+    parts = []
+    for slot in slots:
+        if not slot.fills_by_rule or (slot.pk, None) in fills:
+            continue
+        for rules, group in _rule_groups(slot, market_ids):
+            if any((slot.pk, m) not in fills for m in group):
+                parts.append((slot, rules, group,
+                              candidates.slot_sql(kit, slot, rules, len(parts))))
+    return parts
+
+
+def candidate_statement(kit) -> tuple[str, list]:
+    """The one SQL statement a recompute sends for its rule slots (the benchmark's floor)."""
+    return candidates.statement([part for *_, part in candidate_parts(kit)])
 
 
 def _load(asset_ids) -> dict[int, Asset]:
@@ -204,31 +134,31 @@ def _load(asset_ids) -> dict[int, Asset]:
 def compute_cells(kit) -> list[SlotStatus]:
     """Every cell of the kit's matrix as it stands (unsaved).
 
-    Rule slots: one grouped query per slot (and market override) picks, per market, the
+    Rule slots: one SQL statement (launches.candidates) picks, per slot and market, the
     best candidate; only those few assets are loaded and judged. Hand-picked fills are
     judged directly. Never a scan of the campaign's assets in Python."""
     slots, market_ids = _slots_and_markets(kit)
     fills = {(f.slot_id, f.market_id): f.asset_id
              for f in SlotFill.objects.filter(slot__kit=kit)}
+    parts = candidate_parts(kit, slots, market_ids, fills)
+    best: dict[tuple[int, int], list] = defaultdict(list)  # (slot, market) → [(class, id)]
+    for group, market, cls, first in candidates.run([part for *_, part in parts]):
+        slot, _, markets, _ = parts[group]
+        for market_id in (markets if market is None else [market]):
+            if market_id in markets:
+                best[(slot.pk, market_id)].append((RANK_OF_CLASS[cls], first))
     plan = []  # (slot, market_id, rules, [candidate ids best first], by_rule)
     for slot in slots:
         for rules, group in _rule_groups(slot, market_ids):
-            best: dict[int, tuple] = {}
-            if slot.fills_by_rule and any(
-                    (slot.pk, m) not in fills for m in group) and (slot.pk, None) not in fills:
-                for row in slot_candidates(kit, slot, rules):
-                    targets = group if row["markets"] is None else [row["markets"]]
-                    for market_id in targets:
-                        if market_id in group:
-                            best.setdefault(market_id, []).append(
-                                (RANK_OF_CLASS[row["_cls"]], row["first"]))
             for market_id in group:
                 fill = fills.get((slot.pk, market_id)) or fills.get((slot.pk, None))
                 if fill is not None:
                     plan.append((slot, market_id, rules, [fill], False))
-                else:
-                    ranked = [pk for _, pk in sorted(best.get(market_id, []))]
+                elif slot.fills_by_rule:
+                    ranked = [pk for _, pk in sorted(best.get((slot.pk, market_id), []))]
                     plan.append((slot, market_id, rules, ranked, True))
+                else:
+                    plan.append((slot, market_id, rules, [], False))
     wanted = {pk for *_, ranked, _ in plan for pk in ranked[:1]}
     assets = _load(wanted)
     derivatives = {(d.version_id, d.preset_id): d for d in DerivativeFacts.objects.filter(

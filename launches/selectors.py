@@ -10,7 +10,7 @@ from launches.models import KitCase, KitConfirmation, LaunchKit, SlotStatus
 
 def kits_by_risk():
     """Least ready first, then the soonest go-live."""
-    return (LaunchKit.objects.select_related("campaign")
+    return (LaunchKit.objects.select_related("campaign").defer("matrix")
             .order_by("readiness", F("go_live_at").asc(), "pk"))
 
 

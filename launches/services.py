@@ -109,12 +109,17 @@ def embargo_sync(*, asset_ids: Iterable[int]) -> None:
     if not ids:
         return
     dates: dict[int, dict[int, datetime]] = defaultdict(dict)
-    cells = (SlotStatus.objects.filter(asset_id__in=ids, kit__embargo=True)
-             .select_related("kit").prefetch_related("kit__market_dates"))
-    for cell in cells:
-        when = cell.kit.go_live_for(cell.market_id)
-        known = dates[cell.asset_id].get(cell.market_id)
-        dates[cell.asset_id][cell.market_id] = max(when, known) if known else when
+    cells = list(SlotStatus.objects.filter(asset_id__in=ids, kit__embargo=True)
+                 .values_list("asset_id", "market_id", "kit_id"))
+    go_live = {}  # kit → {market: date, None: the kit's date}
+    for kit in (LaunchKit.objects.filter(pk__in={k for *_, k in cells})
+                .only("pk", "go_live_at").prefetch_related("market_dates")):
+        go_live[kit.pk] = {None: kit.go_live_at,
+                           **{d.market_id: d.go_live_at for d in kit.market_dates.all()}}
+    for asset_id, market_id, kit_id in cells:
+        when = go_live[kit_id].get(market_id) or go_live[kit_id][None]
+        known = dates[asset_id].get(market_id)
+        dates[asset_id][market_id] = max(when, known) if known else when
     wanted = {(a, m): d for a, by_market in dates.items() for m, d in by_market.items()}
     wanted.update({(a, None): max(by_market.values()) for a, by_market in dates.items()})
     existing = {(e.asset_id, e.market_id): e for e in Embargo.objects.filter(asset_id__in=ids)}
@@ -135,7 +140,8 @@ def embargo_sync(*, asset_ids: Iterable[int]) -> None:
 def partner_kits(user):
     """The published kits of the communities `user` is a current member of."""
     communities = Membership.objects.current().filter(user=user).values("community_id")
-    return LaunchKit.objects.filter(published=True, communities__in=communities).distinct()
+    return (LaunchKit.objects.filter(published=True, communities__in=communities)
+            .defer("matrix").distinct())
 
 
 def _membership_for(user, kit) -> Membership:
