@@ -75,7 +75,7 @@ def _passes(rules, col: dict) -> tuple[str, list]:
     return (" AND ".join(parts) or "TRUE"), params
 
 
-def _join(table: str, alias: str, condition: str, *, one: bool = False,
+def _join(table: str, alias: str, condition: str, *, columns: str, one: bool = False,
           latest: str = "") -> str:
     """A LEFT JOIN of `table` on `condition` (its columns unqualified). On PostgreSQL a
     LATERAL subquery that cannot be flattened (LIMIT / OFFSET 0): an index lookup per
@@ -85,7 +85,7 @@ def _join(table: str, alias: str, condition: str, *, one: bool = False,
         return f"LEFT JOIN {table} {alias} ON {qualified}"
     order = f" ORDER BY {latest} DESC" if latest else ""
     limit = " LIMIT 1" if one else " OFFSET 0"
-    return (f"LEFT JOIN LATERAL (SELECT * FROM {table} WHERE {condition}{order}{limit}) "  # noqa: S608
+    return (f"LEFT JOIN LATERAL (SELECT {columns} FROM {table} WHERE {condition}{order}{limit}) "  # noqa: S608
             f"{alias} ON TRUE")
 
 
@@ -107,13 +107,16 @@ def slot_sql(kit, slot, rules, group: int) -> tuple[str, list]:
             where.append("a.tags LIKE %s")
             params.append(f"%{json.dumps(slot.match_tag)}%")
     col = {f: f"av.{f}" for f in ("width", "height", "bytes", "duration", "pages", "format")}
-    joins = [_join(VERSION, "av", "id = a.approved_version_id", one=True),
-             _join(VERSION, "cv", "id = a.current_version_id", one=True),
-             _join(MARKETS, "am", "asset_id = a.id")]
+    joins = [_join(VERSION, "av", "id = a.approved_version_id", one=True,
+                   columns="id, version, width, height, bytes, duration, pages, format"),
+             _join(VERSION, "cv", "id = a.current_version_id", one=True,
+                   columns="id, version, review_state"),
+             _join(MARKETS, "am", "asset_id = a.id", columns="market_id")]
     join_params: list = []
     if rules["preset_id"]:
         joins.append(_join(FACTS, "d", "version_id = a.approved_version_id AND preset_id = %s",
-                           one=True, latest="fetched_at"))
+                           one=True, latest="fetched_at",
+                           columns="id, width, height, bytes, format"))
         join_params.append(rules["preset_id"])
         col.update({f: f"d.{f}" for f in ("width", "height", "bytes", "format")})
     passes, pass_params = _passes(rules, col)

@@ -43,8 +43,10 @@ def readiness(request, pk: int):
     if can_fill:
         # One shared, searchable list for every cell's picker (a <datalist>), not a <select>
         # per cell: the page stays small however many cells are open.
-        choices = datalist_html(Asset.objects.filter(campaign_id=kit.campaign_id, retired=False)
-                                .order_by("title", "pk").values_list("public_id", "title")[:300])
+        # The campaign's newest 300 (a top-N on the id, not a sort of every title).
+        newest = (Asset.objects.filter(campaign_id=kit.campaign_id, retired=False)
+                  .order_by("-pk").values_list("public_id", "title")[:300])
+        choices = datalist_html(sorted(newest, key=lambda c: (c[1].lower(), c[0])))
     return render(request, "launches/readiness.html", {
         "kit": kit, "acks": selectors.acknowledgements(kit),
         "matrix": matrix_html(kit, can_fill=can_fill, csrf_token=get_token(request)),
