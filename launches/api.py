@@ -124,7 +124,9 @@ class KitCellSerializer(serializers.ModelSerializer):
 class KitAcknowledgementSerializer(serializers.Serializer):
     community = serializers.CharField()
     partner = serializers.CharField()
-    status = serializers.ChoiceField(choices=["confirmed", "asked again", "not confirmed"])
+    # A plain string: a choice field named "status" collides with other enums in the schema.
+    status = serializers.CharField(help_text='"confirmed", "asked again" (the kit changed '
+                                             'since) or "not confirmed"')
     confirmed_at = serializers.DateTimeField(source="confirmation.confirmed_at",
                                              allow_null=True, default=None)
 
