@@ -14,6 +14,19 @@ def kits_by_risk():
             .order_by("readiness", F("go_live_at").asc(), "pk"))
 
 
+def ensure_stored_matrix(kit) -> None:
+    """Kits computed before the matrix was stored get it once from their stored cells (a
+    copy of what is there, not a recompute)."""
+    if kit.matrix or not kit.recomputed_at:
+        return
+    from launches.readiness import stored_matrix
+
+    cells = list(SlotStatus.objects.filter(kit=kit).select_related("slot"))
+    if cells:
+        kit.matrix = stored_matrix(kit, cells)
+        LaunchKit.objects.filter(pk=kit.pk).update(matrix=kit.matrix)
+
+
 def readiness_points(kit, limit: int = 60) -> list:
     """The latest `limit` snapshots, oldest first (the chart's points)."""
     return list(reversed(kit.snapshots.order_by("-taken_at")[:limit]))

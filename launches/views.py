@@ -38,6 +38,7 @@ def readiness(request, pk: int):
     kit = get_object_or_404(LaunchKit.objects.select_related("campaign", "product_line"), pk=pk)
     points = [(timezone.localtime(s.taken_at).strftime("%-d %b %H:%M"), s.readiness)
               for s in selectors.readiness_points(kit)]
+    selectors.ensure_stored_matrix(kit)
     can_fill = is_content_team(request.user)
     choices = ""
     if can_fill:
