@@ -48,7 +48,7 @@ def _passes(rules, col: dict) -> tuple[str, list]:
     """checks.unmet as a SQL condition on the fact columns `col` (a NULL fact fails)."""
     parts, params = [], []
     if rules["resource_type"]:
-        parts.append("a.resource_type = %s")
+        parts.append("b.resource_type = %s")
         params.append(rules["resource_type"])
     if rules["formats"]:
         formats = _formats(rules)
@@ -89,8 +89,9 @@ def _join(table: str, alias: str, condition: str, *, columns: str, one: bool = F
             f"{alias} ON TRUE")
 
 
-def slot_sql(kit, slot, rules, group: int) -> tuple[str, list]:
-    """The grouped SELECT of one slot and rule group: rows (group, market, class, first id)."""
+def base_sql(kit, slot) -> tuple[tuple, str, list]:
+    """(key, SELECT, params) of the candidates a rule slot's kind and tag admit, joined once
+    with the fact columns every class needs; slots sharing a kind and tag share it (a CTE)."""
     where = ["a.campaign_id = %s", "NOT a.retired"]
     params: list = [kit.campaign_id]
     if kit.product_line_id:
@@ -106,43 +107,65 @@ def slot_sql(kit, slot, rules, group: int) -> tuple[str, list]:
         else:  # no JSON containment: the chosen asset's tags are checked again in Python
             where.append("a.tags LIKE %s")
             params.append(f"%{json.dumps(slot.match_tag)}%")
-    col = {f: f"av.{f}" for f in ("width", "height", "bytes", "duration", "pages", "format")}
     joins = [_join(VERSION, "av", "id = a.approved_version_id", one=True,
                    columns="id, version, width, height, bytes, duration, pages, format"),
              _join(VERSION, "cv", "id = a.current_version_id", one=True,
                    columns="id, version, review_state"),
              _join(MARKETS, "am", "asset_id = a.id", columns="market_id")]
-    join_params: list = []
+    # Only table names, fixed SQL and %s placeholders are interpolated.
+    sql = ("SELECT a.id, a.approval_state, a.resource_type, am.market_id, av.id AS av_id, "  # noqa: S608
+           "av.version AS av_version, av.width AS av_width, av.height AS av_height, "
+           "av.bytes AS av_bytes, av.duration AS av_duration, av.pages AS av_pages, "
+           "av.format AS av_format, cv.version AS cv_version, "
+           f"cv.review_state AS cv_review_state FROM {ASSET} a {' '.join(joins)} "
+           f"WHERE {' AND '.join(where)}")
+    key = (kit.campaign_id, kit.product_line_id, slot.kind_id, slot.match_tag)
+    return key, sql, params
+
+
+def slot_sql(kit, slot, rules, group: int) -> tuple[tuple, str, list, str, list]:
+    """The grouped SELECT of one slot and rule group over its base (named `{base}` until
+    `statement` names it): rows (group, market, class, first id). With its base."""
+    key, base, base_params = base_sql(kit, slot)
+    col = {f: f"b.av_{f}" for f in ("width", "height", "bytes", "duration", "pages", "format")}
+    joins, join_params = [], []
     if rules["preset_id"]:
-        joins.append(_join(FACTS, "d", "version_id = a.approved_version_id AND preset_id = %s",
+        joins.append(_join(FACTS, "d", "version_id = b.av_id AND preset_id = %s",
                            one=True, latest="fetched_at",
                            columns="id, width, height, bytes, format"))
         join_params.append(rules["preset_id"])
         col.update({f: f"d.{f}" for f in ("width", "height", "bytes", "format")})
     passes, pass_params = _passes(rules, col)
-    approved = "(a.approval_state = 'approved' AND av.id IS NOT NULL)"
-    pending = "cv.review_state = 'pending'"
-    newer = f"({pending} AND cv.version > av.version)"
+    approved = "(b.approval_state = 'approved' AND b.av_id IS NOT NULL)"
+    pending = "b.cv_review_state = 'pending'"
+    newer = f"({pending} AND b.cv_version > b.av_version)"
     whens = [f"WHEN {approved} AND d.id IS NULL THEN 1"] if rules["preset_id"] else []
     whens += [f"WHEN {approved} AND ({passes}) AND {newer} THEN 1",
               f"WHEN {approved} AND ({passes}) THEN 0",
               f"WHEN {approved} THEN 2", f"WHEN {pending} THEN 1"]
-    # Only table names, fixed SQL and %s placeholders are interpolated.
-    sql = (f"SELECT {int(group)} AS grp, am.market_id AS market, "  # noqa: S608
-           f"CASE {' '.join(whens)} ELSE 3 END AS cls, MIN(a.id) AS first_id "
-           f"FROM {ASSET} a {' '.join(joins)} WHERE {' AND '.join(where)} "
-           "GROUP BY am.market_id, cls")
-    return sql, pass_params * 2 + join_params + params  # in the order they appear
+    sql = (f"SELECT {int(group)} AS grp, b.market_id AS market, "  # noqa: S608
+           f"CASE {' '.join(whens)} ELSE 3 END AS cls, MIN(b.id) AS first_id "
+           f"FROM {{base}} b {' '.join(joins)} GROUP BY b.market_id, cls")
+    return key, base, base_params, sql, pass_params * 2 + join_params
 
 
-def statement(parts: list[tuple[str, list]]) -> tuple[str, list]:
-    """The UNION ALL of slot SELECTs."""
-    return (" UNION ALL ".join(f"SELECT * FROM ({sql}) AS s{i}"  # noqa: S608 (slot_sql's)
-                               for i, (sql, _) in enumerate(parts)),
-            [p for _, params in parts for p in params])
+def statement(parts: list[tuple]) -> tuple[str, list]:
+    """One statement: each distinct base once (WITH), then the UNION ALL of slot SELECTs."""
+    names: dict[tuple, str] = {}
+    bases, params = [], []
+    for key, base, base_params, _, _ in parts:
+        if key not in names:
+            names[key] = f"b{len(names)}"
+            bases.append(f"{names[key]} AS ({base})")
+            params += base_params
+    selects = []
+    for i, (key, _, _, sql, part_params) in enumerate(parts):
+        selects.append(f"SELECT * FROM ({sql.replace('{base}', names[key])}) AS s{i}")  # noqa: S608
+        params += part_params
+    return f"WITH {', '.join(bases)} " + " UNION ALL ".join(selects), params
 
 
-def run(parts: list[tuple[str, list]]) -> list[tuple[int, int | None, int, int]]:
+def run(parts: list[tuple]) -> list[tuple[int, int | None, int, int]]:
     """(group, market id or None, class, lowest asset id) for every part."""
     if not parts:
         return []
