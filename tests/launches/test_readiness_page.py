@@ -68,3 +68,17 @@ def test_support_staff_see_the_matrix_without_fill_forms(kit, square_slot, clien
     html = client_for(support).get(reverse("launches:readiness", args=[kit.pk])).content.decode()
     assert "nothing fills this slot yet" in html
     assert '<form class="fill-form"' not in html and '<datalist id="kit-assets">' not in html
+
+
+def test_the_kit_list_says_when_each_kit_goes_live(kit, spring, germany, client_for, content):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    LaunchKit.objects.filter(pk=kit.pk).update(go_live_at=timezone.now() - timedelta(days=2))
+    soon = LaunchKit.objects.create(name="Autumn kit", campaign=spring, readiness=40,
+                                    go_live_at=timezone.now() + timedelta(days=3))
+    soon.markets.set([germany])
+    html = client_for(content).get(reverse("launches:kits")).content.decode()
+    assert "2 days ago" in html and "in 3 days" in html
+    assert html.index("Spring launch kit") < html.index("Autumn kit")  # 0 % before 40 %
