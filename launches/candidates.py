@@ -19,7 +19,7 @@ import json
 
 from django.db import connection
 
-from assets.models import Asset, AssetVersion
+from assets.models import ApprovalState, Asset, AssetVersion, ReviewState
 from launches import checks
 from launches.models import DerivativeFacts
 
@@ -136,8 +136,8 @@ def slot_sql(kit, slot, rules, group: int) -> tuple[tuple, str, list, str, list]
         join_params.append(rules["preset_id"])
         col.update({f: f"d.{f}" for f in ("width", "height", "bytes", "format")})
     passes, pass_params = _passes(rules, col)
-    approved = "(b.approval_state = 'approved' AND b.av_id IS NOT NULL)"
-    pending = "b.cv_review_state = 'pending'"
+    approved = f"(b.approval_state = '{ApprovalState.APPROVED.value}' AND b.av_id IS NOT NULL)"
+    pending = f"b.cv_review_state = '{ReviewState.PENDING.value}'"
     newer = f"({pending} AND b.cv_version > b.av_version)"
     whens = [f"WHEN {approved} AND d.id IS NULL THEN 1"] if rules["preset_id"] else []
     whens += [f"WHEN {approved} AND ({passes}) AND {newer} THEN 1",
