@@ -76,6 +76,7 @@ def test_a_synced_version_is_announced_once_partners_get_it_not_before(
     answer = {"public_id": "partner-portal/releases/x/2-copy", "version": 9, "etag": "e2"}
     with mock.patch.object(client, "copy_to_delivery", autospec=True, return_value=answer), \
             mock.patch.object(client, "update_moderation", autospec=True), \
+            mock.patch.object(client, "focal_point", autospec=True, return_value=None), \
             django_capture_on_commit_callbacks(execute=True):
         asset_services.version_set_approval(version=alice_asset.current_version,
                                             state="approved", actor=content)

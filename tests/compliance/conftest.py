@@ -41,6 +41,7 @@ def release(content, django_capture_on_commit_callbacks):
         with mock.patch.object(client, "copy_to_delivery", autospec=True,
                                return_value=answer), \
                 mock.patch.object(client, "update_moderation", autospec=True), \
+                mock.patch.object(client, "focal_point", autospec=True, return_value=None), \
                 django_capture_on_commit_callbacks(execute=True):
             services.version_set_approval(version=version, state="approved", actor=content,
                                           reason=note)

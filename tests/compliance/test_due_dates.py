@@ -28,6 +28,8 @@ def _approve(http, version, due_on, callbacks):
     with mock.patch.object(cloudinary_client, "copy_to_delivery", autospec=True,
                            return_value=answer), \
             mock.patch.object(cloudinary_client, "update_moderation", autospec=True), \
+            mock.patch.object(cloudinary_client, "focal_point", autospec=True,
+                              return_value=None), \
             callbacks(execute=True):
         return http.post(url, {"decision": "approve", "ack_due_on": due_on})
 

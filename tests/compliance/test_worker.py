@@ -58,6 +58,7 @@ def test_notices_made_while_no_worker_runs_go_out_once_when_one_starts(
     mail.outbox.clear()
     with mock.patch.object(client, "copy_to_delivery", autospec=True, return_value=answer), \
             mock.patch.object(client, "update_moderation", autospec=True), \
+            mock.patch.object(client, "focal_point", autospec=True, return_value=None), \
             mock.patch.object(client, "restrict_master", autospec=True):
         # when: version 2 is approved while no worker runs
         asset_services.version_set_approval(version=version, state="approved", actor=content)

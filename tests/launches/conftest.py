@@ -94,6 +94,7 @@ def approve(content, on_commit):
                   "version": version.version, "etag": version.etag}
         with mock.patch.object(client, "copy_to_delivery", autospec=True,
                                return_value=answer), \
+                mock.patch.object(client, "focal_point", autospec=True, return_value=None), \
                 mock.patch.object(client, "update_moderation", autospec=True), on_commit():
             services.version_set_approval(version=version, state="approved", actor=content)
         version.refresh_from_db()
