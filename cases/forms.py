@@ -61,7 +61,13 @@ class PriorityForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution_kind = forms.ChoiceField(choices=Case.ResolutionKind.choices,
+    """How support resolves a case. The page offers ONE radio group, `resolution`: a
+    version ("version:<pk>"), a replacement asset ("replacement:<pk>") or "link". The
+    separate `resolution_kind` + `version` / `replacement_asset` fields are still accepted
+    (scripts and older pages post them)."""
+
+    resolution = forms.CharField(required=False, max_length=40)
+    resolution_kind = forms.ChoiceField(choices=Case.ResolutionKind.choices, required=False,
                                         widget=forms.RadioSelect, label="Resolve with")
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     replacement_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -69,6 +75,24 @@ class ResolveForm(forms.Form):
                           label="Replacement link")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000,
                            label="Note to the partner")
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("resolution") or ""
+        if choice:
+            kind, _, pk = choice.partition(":")
+            if kind == "link" and not pk:
+                data.update(resolution_kind="link", version=None, replacement_asset=None)
+            elif kind in ("version", "replacement") and pk.isdigit():
+                field = "version" if kind == "version" else "replacement_asset"
+                data.update(resolution_kind=kind, version=None, replacement_asset=None)
+                data[field] = int(pk)
+            else:
+                raise forms.ValidationError("Choose a version, a replacement or a link.")
+        elif not data.get("resolution_kind"):
+            raise forms.ValidationError("Choose how the case is resolved: a corrected "
+                                        "version, a replacement asset or a link.")
+        return data
 
 
 class BulkForm(forms.Form):

@@ -98,6 +98,11 @@ class Case(models.Model):
     resolution_link = models.URLField(max_length=1000, blank=True)
     resolution_note = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The partner said the resolution fixed the problem ("This fixed it"); cleared when the
+    # case is reopened or resolved anew.
+    fixed_confirmed_at = models.DateTimeField(null=True, blank=True)
+    fixed_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
@@ -115,6 +120,11 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def resolution_event_key(self) -> str:
+        """The event key of the system message that announced the current resolution."""
+        return f"resolution:{self.resolved_at:%Y%m%dT%H%M%S.%f}" if self.resolved_at else ""
 
 
 class MessageQuerySet(models.QuerySet):

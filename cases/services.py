@@ -289,10 +289,11 @@ def case_resolve(*, case: Case, actor, resolution_kind: str, version: AssetVersi
     case.resolution_kind, case.resolution_version = resolution_kind, version
     case.resolution_asset, case.resolution_link = target_asset, link
     case.resolution_note, case.resolved_at = note.strip(), timezone.now()
+    case.fixed_confirmed_at = case.fixed_confirmed_by = None
     status_message = _change_status(case, actor=actor, to=S.RESOLVED)
     status_message.body = f"Resolved: {case.get_resolution_kind_display().lower()}.\n\n{note}"
     # The structured flag Trading Grid threads recognise a resolution by (cases.threads).
-    status_message.event_key = f"resolution:{case.resolved_at:%Y%m%dT%H%M%S.%f}"
+    status_message.event_key = case.resolution_event_key
     status_message.save(update_fields=["body", "event_key"])
     _audit("case.resolved", actor=actor, case=case, payload={
         "resolution_kind": resolution_kind, "resolution_version": getattr(version, "pk", None),
@@ -331,11 +332,45 @@ def case_reopen(*, case: Case, actor) -> Case:
         raise CaseError(f"This case can no longer be reopened (the window closed on "
                         f"{deadline:%Y-%m-%d}). Please open a new case.")
     now = timezone.now()
-    case.resolved_at = case.closed_at = None
+    case.resolved_at = case.closed_at = case.fixed_confirmed_at = None
+    case.fixed_confirmed_by = None
     case.sla_due_at = sla_due(case.priority, now)
     case.sla_reminded_at = None
     message = _change_status(case, actor=actor, to=S.IN_PROGRESS)
     notifications.announce(case, message, notifications.Kind.REOPENED, actor=actor)
+    return case
+
+
+@transaction.atomic
+def case_take(*, case: Case, actor) -> Case:
+    """"Assign to me": a member of staff takes a case (audited like any assignment)."""
+    return case_assign(case=case, actor=actor, assignee=actor)
+
+
+@transaction.atomic
+def case_confirm_fixed(*, case: Case, actor) -> Case:
+    """The partner says the resolution fixed the problem ("This fixed it").
+
+    Recorded on the case and in its thread (support sees it there and in the queue), and
+    audited; the assignee (or the support mailbox) is emailed on commit. Saying it twice
+    changes nothing.
+    """
+    case = _readable(Case.objects.select_for_update().get(pk=case.pk), actor)
+    if is_brand_staff(actor):
+        raise CaseError("Only the partner can say that the resolution fixed the problem.")
+    if case.status != S.RESOLVED:
+        raise CaseError("Only a resolved case can be confirmed as fixed.")
+    if case.fixed_confirmed_at is not None:
+        return case
+    case.fixed_confirmed_at, case.fixed_confirmed_by = timezone.now(), actor
+    case.save()
+    who = actor.get_full_name() or actor.email
+    message = _add_message(case, author=actor, kind=Message.Kind.SYSTEM,
+                           event_key=f"fixed:{case.resolution_event_key}",
+                           body=f"{who} confirmed that the resolution fixed the problem.")
+    _audit("case.fix_confirmed", actor=actor, case=case,
+           payload={"message": message.pk, "resolution_kind": case.resolution_kind})
+    notifications.announce(case, message, notifications.Kind.REPLY)
     return case
 
 

@@ -106,6 +106,12 @@ def case_detail(request, ref: str):
         "reply_form": ReplyForm(),
         "asset_url": selectors.asset_url(case.asset_id) if case.asset_id else "",
         "reopen_deadline": services.reopen_deadline(case), "now": timezone.now(),
+        # the partner is asked "did this fix it?" (with a way to reopen) on the resolution
+        "offer_feedback": (not staff and case.status == Case.Status.RESOLVED
+                           and case.fixed_confirmed_at is None),
+        # the thread's resolution message is not repeated under the resolution card
+        "resolution_shown_key": (case.resolution_event_key
+                                 if case.resolution_kind and not case.is_open else ""),
     }
     if case.resolution_asset_id:
         context["resolution_asset_url"] = selectors.asset_url(case.resolution_asset_id)
@@ -163,6 +169,22 @@ def case_assign(request, ref: str):
         return redirect("cases:detail", ref=case.reference)
     return _run(request, case, services.case_assign, "Assignee saved.", case=case,
                 actor=request.user, assignee=form.cleaned_data["assignee"])
+
+
+@require_POST
+@staff_required
+def case_take(request, ref: str):
+    case = _case_or_404(request, ref)
+    return _run(request, case, services.case_take, "Assigned to you.", case=case,
+                actor=request.user)
+
+
+@require_POST
+@login_required
+def case_confirm_fixed(request, ref: str):
+    case = _case_or_404(request, ref)
+    return _run(request, case, services.case_confirm_fixed,
+                "Thank you: support can see that this fixed it.", case=case, actor=request.user)
 
 
 @require_POST
