@@ -69,11 +69,15 @@ def test_content_pages_have_no_serious_accessibility_violations(
         browser, live_server, presets, content, alice_asset, eu_retailers):
     f.AssetVersionFactory(asset=alice_asset)
     f.AssetFactory(title="Ridge Runner box")  # so a filter shows "1 result (2 total)"
+    us = f.MarketFactory(slug="us", name="United States")
+    eu_retailers.markets.set([f.MarketFactory(slug="de", name="Germany")])
+    rule = f.PublicationFactory(community=eu_retailers, asset=None, market=us)  # warns
     # the content team's landing page after sign-in: the versions awaiting review
     paths = ["/", "/admin/", "/admin/assets/asset/", "/admin/assets/asset/?review=waiting",
              "/admin/assets/asset/?q=Trailblazer",
              f"/admin/assets/asset/{alice_asset.pk}/change/",
              "/admin/communities/publication/", "/admin/communities/publication/add/",
+             f"/admin/communities/publication/{rule.pk}/change/",
              f"/staff/currency/assets/{alice_asset.pk}/",
              f"/staff/currency/communities/{eu_retailers.pk}/"]
     problems = _check(browser, live_server, content, paths)
