@@ -1,7 +1,9 @@
 """Forms of the case pages (labels and help texts are what screen readers announce)."""
 
 from django import forms
+from django.conf import settings
 
+from cases.attachments import ACCEPT, inspect_upload
 from cases.filters import staff_users
 from cases.models import Case
 from cases.services import BULK_ACTIONS
@@ -13,7 +15,23 @@ C = Case.Category
 CATEGORIES_WITHOUT_ASSET = [C.MISSING_ASSET, C.ALTERNATE_FORMAT, C.OTHER]
 
 
-class OpenCaseForm(forms.Form):
+def attachment_field() -> forms.FileField:
+    limit = settings.CASE_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    return forms.FileField(
+        required=False, label="Screenshot (optional)",
+        help_text=f"PNG, JPEG, GIF, WebP or PDF, up to {limit} MB.",
+        widget=forms.FileInput(attrs={"accept": ACCEPT}))
+
+
+class AttachmentMixin:
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            inspect_upload(upload)  # a ValidationError here is the field's error
+        return upload
+
+
+class OpenCaseForm(AttachmentMixin, forms.Form):
     category = forms.ChoiceField(choices=Case.Category.choices, label="What is wrong?")
     subject = forms.CharField(max_length=200, label="Subject",
                               validators=[no_control_characters])
@@ -22,6 +40,7 @@ class OpenCaseForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000,
                            label="Describe the problem",
                            help_text="Markdown is supported: **bold**, lists, links.")
+    attachment = attachment_field()
 
     def __init__(self, *args, with_asset: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,11 +56,12 @@ class OpenCaseForm(forms.Form):
                                              "you need. Markdown is supported.")
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(AttachmentMixin, forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000,
                            label="Your reply", help_text="Markdown is supported.")
     internal = forms.BooleanField(required=False, label="Internal note (staff only, never "
                                                         "shown to the partner)")
+    attachment = attachment_field()
 
 
 class AssignForm(forms.Form):

@@ -231,6 +231,7 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} to {self.recipient} ({self.key})"
 
 
+from cases.attachment_models import CaseAttachment  # noqa: E402,F401  (screenshots: #18)
 from cases.rendering_models import (  # noqa: E402,F401  (rendering quality: #15)
     RenderingFix,
     RenderingReport,

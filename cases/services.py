@@ -100,6 +100,25 @@ def _add_message(case: Case, *, author, kind: str, body: str, event_key: str = "
     return message
 
 
+def _attach(message: Message, upload, *, uploader):
+    """Store `upload` (validated again here: every caller gets the same rule) on `message`."""
+    from django.core.exceptions import ValidationError as FileRefused
+
+    from cases.attachments import display_name, inspect_upload
+    from cases.models import CaseAttachment
+
+    try:
+        content_type, extension = inspect_upload(upload)
+    except FileRefused as exc:
+        raise CaseError(" ".join(exc.messages))
+    attachment = CaseAttachment(case=message.case, message=message, uploaded_by=uploader,
+                                name=display_name(upload.name, extension),
+                                content_type=content_type, size=upload.size)
+    attachment.file.save(f"upload{extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
 def _change_status(case: Case, *, actor, to: str, note: str = "") -> Message:
     previous = case.status
     if to not in TRANSITIONS[previous]:
@@ -121,7 +140,7 @@ def _change_status(case: Case, *, actor, to: str, note: str = "") -> Message:
 @transaction.atomic
 def case_open(*, opener, asset: Asset | int | None, category: str, subject: str, body: str,
               priority: str = Case.Priority.NORMAL, referenced_assets: Iterable = (),
-              community=None) -> Case:
+              community=None, attachment=None) -> Case:
     """Open a case about an asset the opener can see, on the version they saw — or, with
     `asset=None`, about something missing from the catalog.
 
@@ -151,15 +170,17 @@ def case_open(*, opener, asset: Asset | int | None, category: str, subject: str,
     )
     message = _add_message(case, author=opener, kind=Message.Kind.REPLY, body=body.strip(),
                            referenced=_visible_assets(opener, referenced_assets))
+    stored = _attach(message, attachment, uploader=opener) if attachment else None
     _audit("case.opened", actor=opener, case=case,
-           payload={"category": category, "priority": priority, "message": message.pk})
+           payload={"category": category, "priority": priority, "message": message.pk,
+                    **({"attachment": stored.pk} if stored else {})})
     notifications.announce(case, message, notifications.Kind.CASE_OPENED)
     return case
 
 
 @transaction.atomic
 def case_reply(*, case: Case, author, body: str, internal: bool = False,
-               referenced_assets: Iterable = ()) -> Message:
+               referenced_assets: Iterable = (), attachment=None) -> Message:
     """Add a reply (or, for staff, an internal note) and email the other side on commit.
 
     A partner's reply to a case waiting on them puts it back in progress; support's first
@@ -179,8 +200,10 @@ def case_reply(*, case: Case, author, body: str, internal: bool = False,
     kind = Message.Kind.INTERNAL if internal else Message.Kind.REPLY
     message = _add_message(case, author=author, kind=kind, body=body.strip(),
                            referenced=referenced)
+    stored = _attach(message, attachment, uploader=author) if attachment else None
     _audit("case.replied", actor=author, case=case,
-           payload={"message": message.pk, "kind": kind})
+           payload={"message": message.pk, "kind": kind,
+                    **({"attachment": stored.pk} if stored else {})})
     if not internal:
         # support's first answer starts the case; the partner's answer hands it back
         starts = S.NEW if staff else S.WAITING_ON_PARTNER

@@ -16,6 +16,7 @@ urlpatterns = rendering_urlpatterns + [
     path("cases/<str:ref>/close/", views.case_close, name="close"),
     path("cases/<str:ref>/reopen/", views.case_reopen, name="reopen"),
     path("cases/<str:ref>/assign/", views.case_assign, name="assign"),
+    path("cases/<str:ref>/attachments/<int:pk>/", views.case_attachment, name="attachment"),
     path("cases/<str:ref>/take/", views.case_take, name="take"),
     path("cases/<str:ref>/fixed/", views.case_confirm_fixed, name="confirm_fixed"),
     path("cases/<str:ref>/status/", views.case_status, name="status"),
