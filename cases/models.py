@@ -197,6 +197,7 @@ class Notification(models.Model):
         NEW_VERSION = "new_version", "New version published"
         NOTICE = "notice", "Notification centre notice"
         DIGEST = "digest", "Notification centre daily digest"
+        INVITATION = "invitation", "Invitation to a community"
 
     class Audience(models.TextChoices):
         PARTNER = "partner", "Partner"
@@ -219,6 +220,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # A one-time link the email carries (an invitation's acceptance path, whose token is
+    # stored nowhere else): kept only until the email is sent, then cleared.
+    link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
