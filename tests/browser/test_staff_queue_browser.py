@@ -41,6 +41,8 @@ def test_support_lands_on_the_queue_and_takes_a_case(live_server, browser, suppo
     expect(page.get_by_text("Assigned to you.")).to_be_visible()
     assert Case.objects.get().assignee_id == support.pk
     assert blocking_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})  # the case page with its forms
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -64,6 +66,7 @@ def test_bob_says_this_fixed_it_and_support_sees_it(live_server, browser, bob, s
     _sign_in(page, live_server.url, bob, "/")
     page.goto(f"{live_server.url}/cases/{case.reference}/")
     assert blocking_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")  # 390 px
     # when
     page.get_by_role("button", name="This fixed it").click()
     # then
