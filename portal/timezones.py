@@ -40,8 +40,13 @@ def _country_zones() -> dict[str, str]:
     return zones
 
 
+@cache
+def _all_zones() -> frozenset[str]:
+    return frozenset(available_timezones())  # it walks the tz folders: once per process
+
+
 def is_time_zone(name: str) -> bool:
-    return bool(name) and name in available_timezones()
+    return bool(name) and name in _all_zones()
 
 
 def zone_for_market(market) -> str | None:
@@ -67,9 +72,13 @@ def community_time_zone(user) -> str | None:
 
 def user_time_zone(user) -> tuple[str, str]:
     """(zone name, where it comes from: "chosen", "community" or "default")."""
+    from accounts.roles import is_brand_staff
+
     chosen = getattr(user, "time_zone", "")
     if chosen and is_time_zone(chosen):
         return chosen, "chosen"
+    if is_brand_staff(user):  # staff have no community: their own choice, or the default
+        return settings.TIME_ZONE, "default"
     zone = community_time_zone(user)
     return (zone, "community") if zone else (settings.TIME_ZONE, "default")
 
