@@ -59,7 +59,18 @@ def preset_for(asset: Asset, slug: str, user=None) -> DownloadPreset:
     preset = presets.filter(slug=slug).prefetch_related("kinds").first()
     if preset is None or not preset_applies(preset, asset):
         raise Http404("No such download preset for this asset.")
-    return preset
+    return _as_offered(preset, user)
+
+
+def _as_offered(preset: DownloadPreset, user) -> DownloadPreset:
+    """`preset` with the user's community's own definition applied, if it has one (a
+    rendering fix made only for that community, #15)."""
+    if user is None:
+        return preset
+    from assets.preset_changes import with_override
+    from communities.selectors import preset_override_for
+
+    return with_override(preset, preset_override_for(user, preset))
 
 
 def zip_preset_for(assets: list[Asset], slug: str, user=None) -> DownloadPreset | None:
@@ -81,7 +92,7 @@ def zip_preset_for(assets: list[Asset], slug: str, user=None) -> DownloadPreset 
         more = f" and {len(refused) - 3} more" if len(refused) > 3 else ""
         raise DownloadError(f"{preset.name} is not offered for {names}{more}. Choose "
                             "Originals, or leave those out of the selection.")
-    return preset
+    return _as_offered(preset, user)
 
 
 def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLink:
@@ -120,8 +131,15 @@ def _entry(user, asset, preset, grant: Grant, extra: dict) -> dict:
         "asset_version": asset.approved_version.version if asset.approved_version else None,
         "community": grant.community,
         "partner": grant.partner,
-        "payload": {"preset": preset.slug if preset else ORIGINAL, **extra},
+        "payload": {"preset": preset.slug if preset else ORIGINAL, **_override(preset),
+                    **extra},
     }
+
+
+def _override(preset) -> dict:
+    """Which community's override of the preset the download went through, if any."""
+    override = getattr(preset, "override", None)
+    return {"override_community": override.community_id} if override is not None else {}
 
 
 def _record(user, asset, preset, grant: Grant, extra: dict) -> None:

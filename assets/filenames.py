@@ -8,10 +8,12 @@ transformation that made it or the unguessable id of the delivery copy:
     ridge-runner-box_print.pdf        a preset whose slug does not end in its format
 
 so two presets of one asset never collide as "(1)", "(2)" in the partner's downloads folder.
-A locale-variants change adds its part through `locale=` (``ridge-runner-box_de-de_web-1200``).
+A locale variant is named after its master, then its locale (``ridge-runner-box_de-DE`` and
+``ridge-runner-box_de-DE_web-1200.webp``), so a family's files sort together.
 """
 
 import posixpath
+import re
 
 from django.utils.text import slugify
 
@@ -20,12 +22,22 @@ MAX_STEM = 80
 
 
 def asset_stem(asset) -> str:
-    """The asset's own name: the last part of its master public id, else its title."""
-    leaf = posixpath.basename(asset.public_id or "")
-    if asset.resource_type == "raw":
+    """The asset's own name: the last part of its master public id, else its title; a locale
+    variant's is its master's with the locale tag (one query for the master)."""
+    named = asset.master if asset.master_id else asset
+    leaf = posixpath.basename(named.public_id or "")
+    if named.resource_type == "raw":
         leaf = posixpath.splitext(leaf)[0]
-    stem = slugify(leaf) or slugify(asset.title or "") or f"asset-{asset.pk}"
-    return stem[:MAX_STEM].strip("-")
+    stem = (slugify(leaf) or slugify(named.title or "") or f"asset-{named.pk}")[:MAX_STEM]
+    stem = stem.strip("-")
+    if asset.master_id and locale_part(asset.locale):
+        stem = f"{stem}_{locale_part(asset.locale)}"
+    return stem
+
+
+def locale_part(tag: str) -> str:
+    """A locale tag as it goes into a file name: letters, digits and hyphens (``de-DE``)."""
+    return re.sub(r"[^A-Za-z0-9-]", "", tag or "")[:35].strip("-")
 
 
 def preset_part(preset, fmt: str = "") -> str:
@@ -40,9 +52,9 @@ def preset_part(preset, fmt: str = "") -> str:
     return slug
 
 
-def download_stem(asset, preset=None, *, fmt: str = "", locale: str = "") -> str:
+def download_stem(asset, preset=None, *, fmt: str = "") -> str:
     """The file name without extension (what Cloudinary's ``fl_attachment:<name>`` takes)."""
-    parts = [asset_stem(asset), slugify(locale), preset_part(preset, fmt)]
+    parts = [asset_stem(asset), preset_part(preset, fmt)]
     return "_".join(part for part in parts if part)
 
 
@@ -55,10 +67,10 @@ def extension(asset, preset=None) -> str:
     return ((preset.format if preset else "") or stored).lower()
 
 
-def download_filename(asset, preset=None, *, locale: str = "") -> str:
+def download_filename(asset, preset=None) -> str:
     """The name one download is saved under, e.g. ``ridge-runner-box_web-1200.webp``."""
     ext = extension(asset, preset)
-    stem = download_stem(asset, preset, fmt=ext, locale=locale)
+    stem = download_stem(asset, preset, fmt=ext)
     return f"{stem}.{ext}" if ext else stem
 
 

@@ -82,6 +82,10 @@ class AssetFilter(django_filters.FilterSet):
     market = MultiValueFilter(field_name="markets__slug", method="filter_market",
                               label="Market")
     kind = MultiValueFilter(field_name="kind__slug", label="Kind")
+    language = MultiValueFilter(field_name="locale", method="filter_language",
+                                label="Language",
+                                help_text="Locale tags (ja-JP): assets in that locale, or "
+                                          "masters with a variant in it that you may see")
     format = MultiValueFilter(field_name="format", label="Format")
     orientation = django_filters.MultipleChoiceFilter(
         choices=[(key, key.title()) for key in ORIENTATIONS], method="filter_orientation",
@@ -100,9 +104,12 @@ class AssetFilter(django_filters.FilterSet):
         model = Asset
         fields: list[str] = []
 
-    def __init__(self, *args, search_memo: dict | None = None, **kwargs):
+    def __init__(self, *args, search_memo: dict | None = None, families=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.search_memo = {} if search_memo is None else search_memo
+        # the user's visible locale variants (assets.selectors.Families), when the caller
+        # read them already: the Language filter then costs no subquery
+        self.families = families
 
     def filter_review(self, queryset, name, value):
         from accounts.roles import is_brand_staff
@@ -120,6 +127,14 @@ class AssetFilter(django_filters.FilterSet):
         through = Asset.markets.through.objects.filter(asset_id=OuterRef("pk"),
                                                        market__slug__in=value)
         return queryset.filter(Exists(through))
+
+    def filter_language(self, queryset, name, value):
+        if self.families is not None:
+            return queryset.filter(Q(locale__in=value)
+                                   | Q(pk__in=sorted(self.families.heads_with(value))))
+        visible = Asset.objects.visible_to(getattr(self.request, "user", None))
+        variants = visible.filter(master_id=OuterRef("pk"), locale__in=value)
+        return queryset.filter(Q(locale__in=value) | Exists(variants))
 
     def filter_orientation(self, queryset, name, value):
         condition = Q()

@@ -146,9 +146,11 @@ def _release_newest_approved(asset: Asset) -> list[str]:
             _release_failed(target, "Cloudinary's master no longer holds this version; "
                                     "review the newer one.")
             return []
+        focus = _focal_point_to_keep(asset, target)
         answer = client.copy_to_delivery(source_url=master_original_url(asset),
                                          public_id=new_delivery_id(asset, target),
-                                         resource_type=asset.resource_type)
+                                         resource_type=asset.resource_type,
+                                         custom_coordinates=focus)
         if target.etag and answer.get("etag") and answer["etag"] != target.etag:
             # The master was overwritten between the approval and the copy.
             _release_failed(target, "The master changed in Cloudinary before it could be "
@@ -163,6 +165,25 @@ def _release_newest_approved(asset: Asset) -> list[str]:
         return []
     _switch(asset, target)
     return [f"released v{target.number}"]
+
+
+def _focal_point_to_keep(asset: Asset, target: AssetVersion) -> list[int] | None:
+    """The focal point the new copy must carry (an image's custom coordinates, `g_custom` /
+    `g_auto`): the one partners' current copy has (a fix made from a case, #15), else the
+    master's; dropped when it no longer lies inside the new version's pixels."""
+    if asset.resource_type != "image":
+        return None
+    if asset.release_public_id:
+        box = client.focal_point(public_id=asset.release_public_id,
+                                 delivery_type="authenticated")
+    else:
+        box = client.focal_point(public_id=asset.public_id, delivery_type=asset.delivery_type)
+    if box and target.width and target.height and (
+            box[0] + box[2] > target.width or box[1] + box[3] > target.height):
+        log.warning("focal point %s of %s lies outside v%s (%sx%s): not carried over", box,
+                    asset, target.number, target.width, target.height)
+        return None
+    return box
 
 
 def _release_failed(version: AssetVersion, why: str) -> None:

@@ -32,6 +32,91 @@ def catalog_queryset(user):
         "product_line", "campaign", "kind", "approved_version", "current_version")
 
 
+@dataclass
+class Families:
+    """The locale variants a user may see, read once per catalog request (one query), so no
+    statement has to evaluate the visibility rule a second time to group them (issue #14).
+
+    `collapsed`: variants whose master the user may see too (their family's card is the
+    master's); `by_locale`: for each locale, the masters with such a variant in it.
+    """
+
+    collapsed: list[int] = field(default_factory=list)
+    by_locale: dict[str, set[int]] = field(default_factory=dict)
+
+    def heads_with(self, locales) -> set[int]:
+        return set().union(*(self.by_locale.get(tag, set()) for tag in locales))
+
+
+def family_index(visible) -> Families:
+    """`Families` of the user's `visible` assets (catalog_queryset): one query over the
+    visible variants only (the master_id index), the master's visibility as an EXISTS."""
+    from django.db.models import Exists
+
+    families = Families()
+    rows = (visible.filter(master__isnull=False).order_by()
+            .annotate(master_visible=Exists(visible.filter(pk=OuterRef("master_id"))))
+            .values_list("pk", "master_id", "locale", "master_visible"))
+    for pk, master_id, locale, master_visible in rows:
+        if master_visible:
+            families.collapsed.append(pk)
+            if locale:
+                families.by_locale.setdefault(locale, set()).add(master_id)
+    return families
+
+
+def catalog_heads(visible, families: Families | None = None):
+    """What the catalog lists out of `visible`: one row per family of a master and its locale
+    variants — the master, or a variant whose master the user may not see. Without
+    `families` (staff sorting out review states) every asset is its own row."""
+    if families is None or not families.collapsed:
+        return visible
+    return visible.exclude(pk__in=families.collapsed)
+
+
+def language_label(tag: str) -> str:
+    """``"Japanese (ja-JP)"`` from Django's language names; the bare tag when unknown."""
+    from django.conf.locale import LANG_INFO
+
+    info = LANG_INFO.get(tag.lower()) or LANG_INFO.get(tag.split("-", 1)[0].lower()) or {}
+    return f"{info['name']} ({tag})" if info.get("name") else tag
+
+
+@dataclass
+class FamilyCard:
+    """The member of a family a card shows to this user, and the family's locales."""
+
+    choice: object  # assets.variants.VariantChoice
+    locales: list[str]
+
+
+def family_cards(user, heads: list[Asset], visible) -> dict[int, FamilyCard]:
+    """For each master among `heads` that has variants `user` may see (in `visible`, the
+    user's catalog_queryset): the member for the user's market and language
+    (assets.variants.choose) and the family's locales. One query when no master on the page
+    has a visible variant, four otherwise (their markets, two for preferences)."""
+    from assets.variants import choose
+    from communities.selectors import locale_preferences
+
+    masters = {head.pk: head for head in heads if not head.master_id}
+    if not masters:
+        return {}
+    variants: dict[int, list[Asset]] = {}
+    for member in (visible.filter(master_id__in=list(masters))
+                   .prefetch_related("markets").order_by("locale", "pk")):
+        variants.setdefault(member.master_id, []).append(member)
+    if not variants:
+        return {}
+    prefs = locale_preferences(user)
+    cards = {}
+    for pk, members in variants.items():
+        master = masters[pk]
+        family = [master, *members]
+        cards[pk] = FamilyCard(choose(family, master, prefs.languages, prefs.market_ids),
+                               sorted({m.locale for m in family if m.locale}, key=str.lower))
+    return cards
+
+
 # ------------------------------------------------------------------ facets
 
 @dataclass
@@ -62,26 +147,33 @@ _TAXONOMY_FACETS = {
 }
 
 
-def facet_counts(data, base_queryset, search_memo: dict | None = None
+def facet_counts(data, base_queryset, search_memo: dict | None = None,
+                 families: Families | None = None, request=None
                  ) -> tuple[list[Facet], int | None]:
     """Counts per value of every facet, each with all the *other* filters applied.
 
+    With `families` (the catalog page), the Language facet too: how many of the listed
+    families are in each locale — the master's own, or a variant's the user may see.
     Also returns how many assets match all the filters when that came with the
     counts (PostgreSQL: one statement for everything), else None.
     """
+    extra = {"families": families, "request": request}
     if connection.vendor == "postgresql":
         try:
-            counts, total = facet_values_in_one_query(data, base_queryset)
+            counts, total = facet_values_in_one_query(data, base_queryset, extra)
         except EmptyResultSet:  # a base that matches nothing by construction (`.none()`)
-            counts, total = facet_values_per_facet(data, base_queryset), None
+            counts, total = facet_values_per_facet(data, base_queryset, None, extra), None
     else:
-        counts, total = facet_values_per_facet(data, base_queryset, search_memo), None
+        counts, total = facet_values_per_facet(data, base_queryset, search_memo, extra), None
+    order = list(FACETS)
+    if families is not None:  # next to Market: where a partner looks for "their" version
+        order.insert(order.index("market") + 1, "language")
     facets = []
-    for name in FACETS:
+    for name in order:
         selected = set(data.getlist(name)) if hasattr(data, "getlist") else set()
         values = [FacetValue(value, text, count, value in selected)
-                  for value, text, count in counts[name]]
-        if name in _TAXONOMY_FACETS:
+                  for value, text, count in counts.get(name, [])]
+        if name in _TAXONOMY_FACETS or name == "language":
             # A stable order (by name): re-sorting by count after every click would move
             # the option the partner is about to choose.
             values.sort(key=lambda v: v.label.casefold())
@@ -89,18 +181,41 @@ def facet_counts(data, base_queryset, search_memo: dict | None = None
     return facets, total
 
 
-def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None
-                           ) -> dict[str, list[tuple[str, str, int]]]:
-    """`(value, label, count)` rows per facet, one aggregate query per facet (any database)."""
+def _language_rows(own: dict[str, int], by_locale: dict[str, int]) -> list[tuple[str, str, int]]:
+    totals = {**own, **{tag: n for tag, n in by_locale.items() if n}}
+    return [(tag, language_label(tag), n) for tag, n in
+            sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:50] if n]
+
+
+def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None,
+                           extra: dict | None = None) -> dict[str, list[tuple[str, str, int]]]:
+    """`(value, label, count)` rows per facet, one aggregate query per facet (any database).
+    `extra`: more AssetFilter arguments (the request and the visible queryset)."""
+    extra = extra or {}
     counts = {}
-    for name in FACETS:
+    names = FACETS + (("language",) if extra.get("families") is not None else ())
+    for name in names:
         queryset = AssetFilter(_without(data, name), queryset=base_queryset,
-                               search_memo=search_memo).qs.order_by()
+                               search_memo=search_memo, **extra).qs.order_by()
         if name in _TAXONOMY_FACETS:
             counts[name] = _taxonomy_counts(queryset, *_TAXONOMY_FACETS[name])
+        elif name == "language":
+            counts[name] = _language_counts(queryset, extra["families"])
         else:
             counts[name] = _conditional_counts(queryset, _buckets(name, timezone.now()))
     return counts
+
+
+def _language_counts(queryset, families: Families):
+    """Two aggregates: the listed rows by their own locale, and per variant locale the rows
+    that are either in it or masters with a variant in it."""
+    own = dict(queryset.exclude(locale="").values_list("locale").annotate(n=Count("pk"))
+               .order_by())
+    tags = sorted(families.by_locale)
+    by_locale = queryset.aggregate(**{
+        f"l{i}": Count("pk", filter=Q(locale=tag) | Q(pk__in=sorted(families.by_locale[tag])))
+        for i, tag in enumerate(tags)}) if tags else {}
+    return _language_rows(own, {tag: by_locale[f"l{i}"] for i, tag in enumerate(tags)})
 
 
 def _buckets(name: str, now) -> dict:
@@ -144,22 +259,26 @@ def _conditional_counts(queryset, buckets: dict):
 _FOREIGN_KEY_FACETS = ("product_line", "campaign", "kind")
 
 
-def facet_values_in_one_query(data, base_queryset):
+def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
     """`facet_values_per_facet` in one PostgreSQL statement, plus the total of matching assets.
 
     Raises EmptyResultSet for a base that cannot match anything (the caller counts
     that one the ORM way, which costs no query).
     """
     now = timezone.now()
+    extra = extra or {}
+    families = extra.get("families")
+    names = FACETS + (("language",) if families is not None else ())
     bases = {"facet_base_all": _without(data, "page")}
     base_of = {}
-    for name in FACETS:
+    for name in names:
         if name in data:
             bases[f"facet_base_{name}"] = _without(data, name)
         base_of[name] = f"facet_base_{name}" if name in data else "facet_base_all"
     ctes, params = [], []
     for cte, others in bases.items():
-        sql, cte_params = _facet_columns(AssetFilter(others, queryset=base_queryset).qs,
+        sql, cte_params = _facet_columns(AssetFilter(others, queryset=base_queryset,
+                                                     **extra).qs,
                                          now).query.sql_with_params()
         ctes.append(f"{cte} AS MATERIALIZED ({sql})")
         params.extend(cte_params)
@@ -168,18 +287,41 @@ def facet_values_in_one_query(data, base_queryset):
         branch, branch_params = _facet_branches(name, base_of[name], now)
         branches.extend(branch)
         params.extend(branch_params)
+    if families is not None:
+        branch, branch_params = _language_branches(base_of["language"], families)
+        branches.extend(branch)
+        params.extend(branch_params)
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(branches)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[4]))
     counts = {name: [] for name in FACETS}
     total = 0
-    for facet, value, label, count, _ in rows:
+    own, by_locale = {}, {}
+    for facet, value, label, count, position in rows:
         if facet == "total":
             total = count
+        elif facet == "language":
+            (by_locale if position else own)[value] = count
         elif count:
             counts[facet].append((value, label, count))
+    if families is not None:
+        counts["language"] = _language_rows(own, by_locale)
     return counts, total
+
+
+def _language_branches(cte: str, families: Families) -> tuple[list[str], list]:
+    """The Language facet's branches: rows by their own locale (position 0), and per variant
+    locale the rows in it or masters with a variant in it (position 1)."""
+    tags = sorted(families.by_locale)
+    branches = [f"(SELECT 'language', locale, locale, COUNT(*), 0 FROM {cte} "  # noqa: S608
+                f"WHERE locale <> '' AND NOT (locale = ANY(%s::text[])) GROUP BY locale)"]
+    params: list = [tags]
+    for tag in tags:
+        branches.append(f"SELECT 'language', %s, %s, COUNT(*) FILTER (WHERE locale = %s "  # noqa: S608
+                        f"OR pk = ANY(%s::bigint[])), 1 FROM {cte}")
+        params += [tag, tag, tag, sorted(families.by_locale[tag])]
+    return branches, params
 
 
 def _facet_columns(queryset, now):
@@ -192,7 +334,7 @@ def _facet_columns(queryset, now):
     market_ids = ArraySubquery(Asset.markets.through.objects.filter(asset_id=OuterRef("pk"))
                                .values("market_id"))
     return queryset.order_by().values("pk", *(f"{f}_id" for f in _FOREIGN_KEY_FACETS),
-                                      "format", market_ids=market_ids, **buckets)
+                                      "format", "locale", market_ids=market_ids, **buckets)
 
 
 def _facet_branches(name: str, cte: str, now) -> tuple[list[str], list]:
@@ -283,7 +425,23 @@ def preset_offers(user, asset: Asset) -> list[tuple[DownloadPreset, object]]:
         facts = {f.preset_id: f for f in DerivativeFact.objects.filter(
             version_id=asset.approved_version_id, preset__in=presets,
             state=DerivativeFact.State.READY)}
+        # the facts are of the preset's own derivative: not of a community's override (#15)
+        if facts and not is_brand_staff_user(user):
+            from communities.models import PresetOverride
+            from communities.visibility import user_community_ids
+
+            for preset_id in PresetOverride.objects.filter(
+                    preset_id__in=list(facts),
+                    community_id__in=user_community_ids(user)).values_list("preset_id",
+                                                                           flat=True):
+                facts.pop(preset_id, None)
     return [(preset, facts.get(preset.pk)) for preset in presets]
+
+
+def is_brand_staff_user(user) -> bool:
+    from accounts.roles import is_brand_staff
+
+    return not getattr(user, "is_authenticated", False) or is_brand_staff(user)
 
 
 def preset_applies(preset: DownloadPreset, asset: Asset) -> bool:

@@ -114,6 +114,22 @@ def sync_preset_transformation(self, preset_pk: int) -> str:
         return f"deferred: {exc}"
 
 
+@shared_task(name="assets.tasks.regenerate_preset_derivatives", bind=True, max_retries=8,
+             acks_late=True)
+def regenerate_preset_derivatives(self, preset_pk: int, public_ids: list[str]) -> str:
+    """After a preset change for everyone (#15): its derivatives of these copies anew."""
+    from assets.preset_changes import derivatives_regenerate
+
+    try:
+        return derivatives_regenerate(preset_id=preset_pk, public_ids=public_ids)
+    except client.CloudinaryError as exc:
+        if self.request.retries < self.max_retries and not self.request.is_eager:
+            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)
+                             ) from exc
+        log.warning("derivatives of preset %s not regenerated: %s", preset_pk, exc)
+        return f"deferred: {exc}"
+
+
 @shared_task(name="assets.tasks.request_derivatives", bind=True, max_retries=8, acks_late=True)
 def request_derivatives(self, version_pk: int, community_ids: list[int]) -> str:
     """After a release: generate the presets' derivatives ahead (explicit + eager, async)."""

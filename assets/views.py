@@ -56,10 +56,16 @@ def catalog(request):
     staff = is_brand_staff(request.user)
     # Not yet: starting from the partner's markets (selectors.partner_market_slugs) would
     # hide every asset that names no market (global assets); it needs a "global" option.
-    base = selectors.catalog_queryset(request.user)
+    # One card per family of a master and its locale variants (staff sorting out review
+    # states see every asset on its own).
+    visible = selectors.catalog_queryset(request.user)
+    families = None if staff and request.GET.get("review") else selectors.family_index(visible)
+    base = selectors.catalog_heads(visible, families)
     memo: dict = {}  # the results and every facet share one spelling check (SQLite)
-    filterset = AssetFilter(request.GET, queryset=base, request=request, search_memo=memo)
-    facets, total = selectors.facet_counts(request.GET, base, memo)
+    filterset = AssetFilter(request.GET, queryset=base, request=request, search_memo=memo,
+                            families=families)
+    facets, total = selectors.facet_counts(request.GET, base, memo, families=families,
+                                           request=request)
     paginator = Paginator(filterset.qs, _page_size(request))
     if total is not None:
         paginator.count = total  # counted with the facets: spares a COUNT(*) over the rule
@@ -68,11 +74,13 @@ def catalog(request):
     fresh = selectors.newly_visible_ids(request.user, visit,
                                         [a.pk for a in page.object_list]) if not staff else set()
     User.objects.filter(pk=request.user.pk).update(last_catalog_visit=timezone.now())
+    families = selectors.family_cards(request.user, list(page.object_list), visible)
     context = {
         "filter": filterset,
         "facets": facets,
         "page": page,
-        "cards": [_card(asset, visit, staff, asset.pk in fresh) for asset in page.object_list],
+        "cards": [_card(asset, visit, staff, asset.pk in fresh, families.get(asset.pk))
+                  for asset in page.object_list],
         "staff": staff,
         "review_states": list(REVIEW_STATES.items()) if staff else [],
         "review": request.GET.get("review", ""),
@@ -91,7 +99,7 @@ def catalog(request):
 def empty_state(request, filterset, base) -> dict:
     """A way forward from no results: spelling suggestions, filters to drop, a case."""
     removable = []
-    for name in FACETS + ("review",):
+    for name in FACETS + ("language", "review"):
         for value in request.GET.getlist(name):
             data = request.GET.copy()
             data.setlist(name, [v for v in data.getlist(name) if v != value])
@@ -108,13 +116,21 @@ def empty_state(request, filterset, base) -> dict:
     return {"removable": removable, "suggestions": suggestions}
 
 
-def _card(asset: Asset, last_visit, staff: bool = False, fresh: bool = False) -> dict:
-    """A result card: what partners get (staff: the master until a version is released)."""
-    master = staff and not asset.release_public_id
-    shown = asset.approved_version if not master else asset.current_version
-    card = card_image(asset, shown, master=master)
+def _card(asset: Asset, last_visit, staff: bool = False, fresh: bool = False,
+          family=None) -> dict:
+    """A result card: what partners get (staff: the master until a version is released).
+
+    A master with locale variants shows the member for the partner's market and language
+    (`family`: selectors.FamilyCard), says which one it is, and lists the family's locales.
+    """
+    chosen = family.choice.asset if family else asset
+    master = staff and not chosen.release_public_id
+    shown = chosen.approved_version if not master else chosen.current_version
+    card = card_image(chosen, shown, master=master)
     card["badge"] = ("Updated" if shown and shown.number > 1 else "New") if fresh else ""
-    card["state"] = staff_state(asset) if staff else ""
+    card["state"] = staff_state(chosen) if staff else ""
+    card["variant_label"] = family.choice.label if family and not family.choice.is_master else ""
+    card["locales"] = family.locales if family else []
     return card
 
 
@@ -168,7 +184,9 @@ def detail(request, pk: int):
         "downloaded": next((v for v in versions if v.version == last_version), None),
         "last_downloaded_version": last_version,
         "newer_than_downloaded": bool(last_version and shown and last_version < shown.version),
-        "presets": selectors.presets_for(asset) if asset.release_public_id else [],
+        "offers": selectors.preset_offers(request.user, asset) if asset.release_public_id
+        else [],
+        "family": _family_rows(request.user, asset, staff),
         "related": [_card(a, None, staff)
                     for a in selectors.related_assets(request.user, asset)],
         "preview": delivery.preview_url(asset, master=master),
@@ -179,6 +197,21 @@ def detail(request, pk: int):
         "link_ttl_minutes": settings.DOWNLOAD_LINK_TTL // 60,
     }
     return render(request, "catalog/detail.html", context)
+
+
+def _family_rows(user, asset: Asset, staff: bool) -> list[dict]:
+    """The master and the locale variants `user` may see, for the asset page's "Languages"
+    list (empty for an asset without variants)."""
+    from assets.variants import family_for, master_of
+
+    members = family_for(user, asset)
+    if len(members) < 2:
+        return []
+    master = master_of(asset)
+    return [{"asset": m, "is_master": m.pk == master.pk, "current": m.pk == asset.pk,
+             "label": selectors.language_label(m.locale) if m.locale else "Original",
+             "version": m.approved_version, "state": staff_state(m) if staff else ""}
+            for m in members]
 
 
 def catalog_back_url(request) -> str:

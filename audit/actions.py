@@ -21,6 +21,7 @@ ASSET_MASTER_CHANGED = "asset.master_changed"
 ASSET_DERIVATIVES_REQUESTED = "asset.derivatives_requested"
 ASSET_DERIVATIVES_GENERATED = "asset.derivatives_generated"
 PRESET_TRANSFORMATION_SYNCED = "preset.transformation_synced"
+PRESET_RENDERING_UPDATED = "preset.rendering_updated"
 COMMUNITY_DEFAULTS_CHANGED = "community.defaults_changed"
 ASSET_ACK_DUE_SET = "asset.acknowledgement_due_set"
 MEMBERSHIP_GRANTED = "membership.granted"
@@ -63,6 +64,9 @@ ACTIONS: dict[str, str] = {
     ASSET_DERIVATIVES_GENERATED: "Cloudinary reported the real facts of generated derivatives.",
     PRESET_TRANSFORMATION_SYNCED: "A download preset's named transformation was created or "
                                   "updated in Cloudinary (payload: name, definition).",
+    PRESET_RENDERING_UPDATED: "A preset's transformation was changed from a rendering case, for "
+                              "everyone or one community (payload: before/after, regenerated "
+                              "and invalidated derivatives).",
     COMMUNITY_DEFAULTS_CHANGED: "The content team changed a community's default languages or "
                                 "presets.",
     ASSET_ACK_DUE_SET: "A reviewer set the acknowledgement due date of a version they "

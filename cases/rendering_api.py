@@ -33,7 +33,8 @@ class RenderingReportCreateSerializer(serializers.Serializer):
 class RenderingFixSerializer(serializers.ModelSerializer):
     class Meta:
         model = RenderingFix
-        fields = ["id", "kind", "preset_slug", "transformation", "before_coordinates",
+        fields = ["id", "kind", "preset_slug", "transformation", "after_transformation",
+                  "community", "before_coordinates",
                   "after_coordinates", "before_bytes", "before_width", "before_height",
                   "before_format", "after_bytes", "after_width", "after_height",
                   "after_format", "regenerated_presets", "created_at"]

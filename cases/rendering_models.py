@@ -64,6 +64,11 @@ class RenderingFix(models.Model):
     preset_slug = models.SlugField(max_length=50)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     transformation = models.CharField(max_length=300, help_text="the preset's, as delivered")
+    after_transformation = models.CharField(
+        max_length=300, blank=True, help_text="a preset change: the new definition")
+    community = models.ForeignKey(
+        "communities.Community", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="a preset change made only for this community")
     before_coordinates = models.JSONField(null=True, blank=True)
     after_coordinates = models.JSONField(null=True, blank=True)
     before_bytes = models.PositiveBigIntegerField(default=0)

@@ -22,7 +22,7 @@ def fixes_by_kind() -> list[dict]:
 
 
 def recent_fixes(limit: int = 50):
-    return (RenderingFix.objects.select_related("case", "asset", "fixed_by")
+    return (RenderingFix.objects.select_related("case", "asset", "fixed_by", "community")
             .order_by("-created_at")[:limit])
 
 

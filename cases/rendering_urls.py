@@ -9,4 +9,6 @@ urlpatterns = [
     path("cases/rendering/fixes/", rendering_views.rendering_fixes, name="rendering_fixes"),
     path("cases/<str:ref>/rendering/focal-point/", rendering_views.rendering_focal_point,
          name="rendering_focal_point"),
+    path("cases/<str:ref>/rendering/preset/", rendering_views.rendering_preset,
+         name="rendering_preset"),
 ]

@@ -1,5 +1,5 @@
 """Pages of rendering-quality feedback (#15): the partner's report form, the staff
-focal-point fix and the staff report of fixes."""
+focal-point and preset-change fixes and the staff report of fixes."""
 
 from django import forms
 from django.contrib import messages
@@ -8,9 +8,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from assets import preset_changes
 from assets.models import Asset
 from assets.selectors import presets_for
-from cases import rendering, rendering_selectors, selectors
+from cases import rendering, rendering_presets, rendering_selectors, selectors
 from cases.rendering_models import DeviceClass, RenderingProblem
 from cases.services import CaseError, CaseNotFound
 from cases.views import staff_required
@@ -30,6 +31,23 @@ class RenderingReportForm(forms.Form):
                                          label="Screen height (px)")
     page_url = forms.URLField(max_length=1000, required=False, assume_scheme="https",
                               label="Page where it is used (optional)")
+
+
+class PresetChangeForm(forms.Form):
+    """A change of the reported preset: each empty field keeps what the preset has."""
+
+    scope = forms.ChoiceField(choices=[("community", "Only this community"),
+                                       ("everyone", "Everyone")])
+    crop = forms.ChoiceField(choices=[("", "keep")] + [(c, c) for c in preset_changes.CROPS],
+                             required=False)
+    gravity = forms.ChoiceField(choices=[("", "keep")] + [(g, g) for g in
+                                                          preset_changes.GRAVITIES],
+                                required=False)
+    quality = forms.CharField(max_length=10, required=False)
+    format = forms.ChoiceField(choices=[("", "keep")] + [(x, x) for x in
+                                                         preset_changes.FORMATS],
+                               required=False)
+    note = forms.CharField(max_length=500, required=False)
 
 
 class FocalPointForm(forms.Form):
@@ -97,6 +115,32 @@ def rendering_focal_point(request, ref: str):
         messages.error(request, str(exc))
     else:
         messages.success(request, "Focal point moved; the case is resolved.")
+    return redirect("cases:detail", ref)
+
+
+@require_POST
+@staff_required
+def rendering_preset(request, ref: str):
+    """Change the reported preset for everyone or only the case's community, and resolve."""
+    case = selectors.case_for(request.user, ref)
+    if case is None:
+        raise Http404("No such case.")
+    form = PresetChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose who the change is for and what to change.")
+        return redirect("cases:detail", ref)
+    data = form.cleaned_data
+    try:
+        rendering_presets.rendering_fix_preset(
+            case=case, actor=request.user, scope=data["scope"], crop=data["crop"],
+            gravity=data["gravity"], quality=data["quality"].strip(), fmt=data["format"],
+            note=data["note"])
+    except CaseNotFound:
+        raise Http404("No such case.")
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Preset changed; the case is resolved.")
     return redirect("cases:detail", ref)
 
 

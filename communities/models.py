@@ -318,3 +318,54 @@ class Embargo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} in {self.market or 'every market'} from {self.go_live_at:%Y-%m-%d}"
+
+
+class AssetGrant(models.Model):
+    """Which community each asset is published to — directly, through its master's direct
+    publication, or by a rule it matches — kept by communities.grants (issue #17).
+
+    The visibility rule reads it instead of evaluating every publication rule against the
+    whole asset table, so a partner's page costs what the partner can see. Approval,
+    retirement and embargoes are not in it: they stay plain conditions of the rule, so a
+    decision never has to rewrite grants. `manage.py asset_grants --check` finds drift and
+    `--repair` rebuilds it.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["community", "asset"],
+                                               name="asset_grant_unique")]
+
+    def __str__(self) -> str:
+        return f"asset {self.asset_id} → community {self.community_id}"
+
+
+class PresetOverride(models.Model):
+    """A community's own definition of a preset everyone is offered (issue #15: a fix made
+    "only for the affected community"). Its members download the preset by the same slug
+    and name, rendered through this transformation, which Cloudinary holds as the named
+    transformation `name` (``portal_<slug>__c<community id>``); everyone else keeps the
+    preset's own."""
+
+    preset = models.ForeignKey("assets.DownloadPreset", on_delete=models.CASCADE,
+                               related_name="overrides")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE,
+                                  related_name="preset_overrides")
+    transformation = models.CharField(max_length=300)
+    format = models.CharField(max_length=10, blank=True, help_text="empty: the preset's")
+    name = models.CharField(max_length=100, help_text="the named transformation, without t_")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["preset", "community"],
+                                               name="preset_override_one_per_community")]
+
+    def __str__(self) -> str:
+        return f"{self.preset} for {self.community}"
+
+    @staticmethod
+    def name_for(preset, community) -> str:
+        return f"{preset.transformation_name}__c{community.pk}"

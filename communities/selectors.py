@@ -89,7 +89,8 @@ def _status(membership: Membership, current: bool, at) -> str:
 
 
 def communities_publishing(asset) -> list[int]:
-    """The communities an asset is published to, directly or by a rule it matches (the
+    """The communities an asset is published to, directly (a variant: or through its
+    master's publication, communities/visibility.py) or by a rule it matches (the
     communities whose members will see it once it is released)."""
     from communities.models import Publication
 
@@ -99,7 +100,8 @@ def communities_publishing(asset) -> list[int]:
     for name in ("product_line", "campaign", "kind"):
         rule &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}_id": getattr(asset, f"{name}_id")})
     rule &= Q(market__isnull=True) | Q(market_id__in=market_ids)
-    return sorted(set(Publication.objects.filter(Q(asset=asset) | rule)
+    direct = Q(asset=asset) | (Q(asset_id=asset.master_id) if asset.master_id else Q(pk__in=[]))
+    return sorted(set(Publication.objects.filter(direct | rule)
                       .values_list("community_id", flat=True)))
 
 
@@ -137,3 +139,17 @@ def locale_preferences(user, at=None) -> LocalePreferences:
     seen = set()
     prefs.languages = [t for t in ordered if not (t.lower() in seen or seen.add(t.lower()))]
     return prefs
+
+
+def preset_override_for(user, preset, at=None):
+    """The override of `preset` (`PresetOverride`) that applies to `user`: the one of a
+    community they currently belong to (the lowest community id when several have one), or
+    None. Brand staff and anonymous users get the preset's own definition."""
+    from communities.models import PresetOverride
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    current = Membership.objects.current(at or timezone.now()).filter(user=user)
+    return (PresetOverride.objects.filter(preset=preset,
+                                          community_id__in=current.values("community_id"))
+            .order_by("community_id").first())

@@ -6,18 +6,29 @@ community in which the partner holds an active, currently valid membership —
 directly, or through a publication rule on product line / campaign / market /
 kind. Content team and support staff see every asset.
 
+Locale variants (issue #14): a variant is judged by its own approval, retirement and
+embargo, and is published by its own publications and rules — or by a direct
+publication of its master. We chose to let a master's publication carry its variants
+because the content team publishes "the spring banner", not five files: a new German
+version approved later reaches the communities that have the banner without anyone
+publishing it again, while an unapproved or retired variant stays hidden. Rules match
+variants on their own fields, like any asset.
+
 The embargo: an asset with any Embargo row whose go-live is still ahead is
 hidden unless a row that applies to the partner is past — a row for one of the
 markets of the partner's current communities, or the row without a market (the
 date for everyone). Both are uncorrelated `id IN (...)` subqueries over the
 (go_live_at, market, asset) index, like the direct publications.
 
-Its cost in queries does not grow with the number of communities or rules:
-one small query reads the rules of the user's communities, and the rule then
-filters assets in the same query as the page. Directly published assets come
-from an uncorrelated `id IN (...)` subquery; each rule becomes equality
-conditions on indexed columns. A correlated `EXISTS(...) OR EXISTS(...)` form
-cost seconds per query at 100,000 assets on PostgreSQL (bench/catalog.py).
+How it is evaluated (issue #17): the publication half — direct, through a master, or by a
+rule — is kept in the grant table (communities/grants.py, `AssetGrant`), written in the
+transactions that change publications and the asset fields rules match on. The rule then
+reads `asset_id IN (grants of the user's current communities)`, an index range per
+community, and adds approval, retirement and the embargo as plain conditions: the cost
+follows what the partner can see. `reference_visible_assets` evaluates the publications
+themselves (one small query reads the rules of the user's communities; each rule becomes
+equality conditions); the property test proves the two equal, and
+`manage.py asset_grants --check` finds drift in production.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -26,7 +37,7 @@ from django.utils import timezone
 
 from accounts.roles import is_brand_staff
 from assets.models import ApprovalState, Asset
-from communities.models import Community, Embargo, Membership, Publication
+from communities.models import AssetGrant, Community, Embargo, Membership, Publication
 
 
 def user_community_ids(user, at=None):
@@ -35,6 +46,9 @@ def user_community_ids(user, at=None):
 
 
 RULE_FIELDS = ("product_line_id", "campaign_id", "kind_id", "market_id")
+# Read the publication half of the rule from the grant table (issue #17); False evaluates
+# the publications themselves (the reference the property test compares it with).
+USE_GRANTS = True
 # Past this many rules in the user's communities, match rules in SQL instead of
 # expanding them into the WHERE clause (SQLite caps expression depth at 1000).
 MAX_EXPANDED_RULES = 100
@@ -43,9 +57,9 @@ MAX_EXPANDED_RULES = 100
 def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
     """Restrict `queryset` (of Asset) to what `user` may see.
 
-    Costs one small query (the rules of the user's communities) when it is
-    built, and none per asset: the rules become plain equality conditions that
-    the database answers from its indexes, for one asset as for a page of them.
+    Costs one small query when it is built (the user's current communities), and none per
+    asset: the database reads those communities' grants from the (community, asset) index,
+    so the cost follows what the partner can see, not the number of assets.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
@@ -53,6 +67,21 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
         return queryset
     at = at or timezone.now()
     communities = user_community_ids(user, at)
+    if USE_GRANTS:
+        # The publication half of the rule, kept in AssetGrant (communities/grants.py): an
+        # index range per community instead of every rule against every asset. The user's
+        # communities are read first (one small query): as constants they let PostgreSQL
+        # read the (community, asset) index; as a subquery it hashed the whole table.
+        ids = list(communities.values_list("community_id", flat=True))
+        granted = AssetGrant.objects.filter(community_id__in=ids).values("asset_id")
+        return queryset.filter(pk__in=granted, approval_state=ApprovalState.APPROVED,
+                               retired=False).filter(_past_go_live(ids, at))
+    return reference_visible_assets(queryset, communities, at)
+
+
+def reference_visible_assets(queryset: QuerySet, communities, at) -> QuerySet:
+    """The rule evaluated from the publications themselves (the grant table's reference:
+    the property test proves both equal; one query reads the rules)."""
     direct_ids = Publication.objects.filter(
         asset__isnull=False, community_id__in=communities
     ).values("asset_id")
@@ -67,7 +96,7 @@ def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
         for rule in rules:
             by_rule |= _rule_condition(dict(zip(RULE_FIELDS, rule, strict=True)))
     return queryset.filter(
-        Q(pk__in=direct_ids) | by_rule,
+        Q(pk__in=direct_ids) | Q(master_id__in=direct_ids) | by_rule,
         _past_go_live(communities, at),
         approval_state=ApprovalState.APPROVED,
         retired=False,
@@ -126,7 +155,8 @@ def newly_visible_condition(user, since) -> Q:
     all_ids = [c for c, _ in memberships]
     new_pubs = Publication.objects.filter(community_id__in=all_ids).filter(
         Q(published_at__gt=since) | Q(community_id__in=fresh))
-    condition = Q(pk__in=new_pubs.filter(asset__isnull=False).values("asset_id"))
+    direct = new_pubs.filter(asset__isnull=False).values("asset_id")
+    condition = Q(pk__in=direct) | Q(master_id__in=direct)
     rules = list(new_pubs.filter(asset__isnull=True).values_list(*RULE_FIELDS).distinct()
                  [:MAX_EXPANDED_RULES])
     for rule in rules:
@@ -137,7 +167,7 @@ def newly_visible_condition(user, since) -> Q:
 def assets_exposed_by(publication: Publication) -> QuerySet:
     """The released assets a publication (one asset or a rule) makes visible to its community."""
     if publication.asset_id:
-        condition = Q(pk=publication.asset_id)
+        condition = Q(pk=publication.asset_id) | Q(master_id=publication.asset_id)
     else:
         condition = _rule_condition({field: getattr(publication, field) for field in RULE_FIELDS})
     return Asset.objects.filter(condition, retired=False).exclude(release_public_id="")

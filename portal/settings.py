@@ -293,6 +293,8 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "audit-verify-nightly": {"task": "audit.tasks.verify_audit_chain",
                              "schedule": crontab(hour=3, minute=30)},
+    "asset-grants-check-nightly": {"task": "communities.tasks.repair_asset_grants",
+                                   "schedule": crontab(hour=3, minute=45)},
     "full-asset-sync-daily": {"task": "assets.tasks.sync_assets_full",
                               "schedule": crontab(hour=2, minute=0)},
     "delta-asset-sync": {"task": "assets.tasks.sync_assets_delta", "schedule": 300.0},

@@ -219,17 +219,36 @@ def update_moderation(*, public_id: str, resource_type: str, delivery_type: str,
                      type=delivery_type, moderation_status=status))
 
 
-def copy_to_delivery(*, source_url: str, public_id: str, resource_type: str) -> dict:
+def copy_to_delivery(*, source_url: str, public_id: str, resource_type: str,
+                     custom_coordinates: list[int] | None = None) -> dict:
     """Upload the bytes at `source_url` as the portal's `authenticated` delivery copy.
 
     Upload API (not rate-limited): Cloudinary fetches the signed source link itself, so
-    no media passes through the portal. `invalidate` purges any cached older copy.
+    no media passes through the portal. `invalidate` purges any cached older copy; a focal
+    point (`custom_coordinates`, "x,y,w,h") is stored with the copy in the same call.
     """
     import cloudinary.uploader
 
+    options = {}
+    if custom_coordinates:
+        options["custom_coordinates"] = custom_coordinates
     return dict(call(cloudinary.uploader.upload, source_url, public_id=public_id,
                      resource_type=resource_type, type="authenticated", overwrite=True,
-                     invalidate=True, unique_filename=False))
+                     invalidate=True, unique_filename=False, **options))
+
+
+def focal_point(*, public_id: str, delivery_type: str) -> list[int] | None:
+    """An image's first custom-coordinates box ``[x, y, w, h]`` (Admin API, one call), or
+    None when it has none or is gone."""
+    import cloudinary.api
+
+    try:
+        answer = call(cloudinary.api.resource, public_id, type=delivery_type,
+                      resource_type="image", coordinates=True)
+    except CloudinaryNotFound:
+        return None
+    boxes = (answer.get("coordinates") or {}).get("custom") or []
+    return [int(n) for n in boxes[0]] if boxes else None
 
 
 def upload_new_version(*, source_url: str, public_id: str, resource_type: str,

@@ -62,3 +62,17 @@ def generate_eager(*, public_id: str, resource_type: str, delivery_type: str,
     if notification_url:
         options["eager_notification_url"] = notification_url
     return dict(call(cloudinary.uploader.explicit, public_id, **options))
+
+
+def invalidate_derivatives(*, public_ids: list[str], transformations: list[str],
+                           resource_type: str, delivery_type: str) -> dict:
+    """Delete and purge from the CDN exactly these derivatives of these assets (Admin API
+    `delete_derived_by_transformation` with ``invalidate=True``; the originals stay). One
+    call per 100 public ids."""
+    answers = {}
+    for start in range(0, len(public_ids), 100):
+        answer = call(cloudinary.api.delete_derived_by_transformation,
+                      public_ids[start:start + 100], transformations,
+                      resource_type=resource_type, type=delivery_type, invalidate=True)
+        answers.update(answer.get("deleted") or {})
+    return answers

@@ -27,6 +27,7 @@ from assets.signals import send_version_added
 from assets.sync.bulk import insert_objects, insert_rows
 from assets.taxonomy import TermCache, Terms, context_of, resolve
 from audit import record_many
+from communities import grants
 
 ACTOR = "cloudinary-sync"
 MIRRORED = (
@@ -312,6 +313,8 @@ def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> Non
             Asset.objects.filter(pk=asset.pk).update(
                 **{name: getattr(asset, name) for name in UPDATE_FIELDS})
     _set_markets(new, changed, cache)
+    # the rows were written in bulk (no model signals): their grants in the same transaction
+    grants.refresh_assets([i.asset.pk for i in new + changed])
     _resummarize([i for i in changed if i.asset.version != i.previous_version])
 
 

@@ -30,6 +30,7 @@ from django.db.models import Q
 from assets.cloudinary import variants as cloud
 from assets.models import Asset
 from audit import record
+from communities import grants
 
 log = logging.getLogger(__name__)
 ACTOR = "cloudinary-sync"
@@ -125,7 +126,9 @@ def apply_relations(relations: list[Relation], *, actor: str = ACTOR) -> int:
             asset.save(update_fields=["master", "master_source"])
             # this asset's own variants move to its master (no chains)
             if master_pk:
-                Asset.objects.filter(master=asset).update(master_id=master_pk)
+                moved = list(Asset.objects.filter(master=asset).values_list("pk", flat=True))
+                Asset.objects.filter(pk__in=moved).update(master_id=master_pk)
+                grants.refresh_assets(moved)  # a queryset update sends no signal
             record("asset.master_changed", actor=actor, target=asset,
                    payload={"master": relation.master.asset_id if relation.master else None,
                             "previous_master_pk": previous, "source": source})

@@ -18,8 +18,12 @@ def before_transformation(fix: RenderingFix) -> str:
 
 
 def _fix_view(fix: RenderingFix, asset, fmt: str) -> dict:
-    return {"fix": fix, "after_url": derivative_url(asset, fix.transformation, fmt),
-            "before_url": derivative_url(asset, before_transformation(fix), fmt)}
+    after = fix.after_transformation or fix.transformation
+    return {"fix": fix, "after_url": derivative_url(asset, after, fmt),
+            "before_url": derivative_url(asset, before_transformation(fix), fmt),
+            "preset_changed": fix.kind == RenderingFix.Kind.PRESET_CHANGED,
+            "saving_percent": round(100 * fix.byte_saving / fix.before_bytes)
+            if fix.before_bytes else None}
 
 
 @register.inclusion_tag("cases/_rendering_panel.html", takes_context=True)
@@ -32,14 +36,34 @@ def rendering_panel(context, case):
     asset = case.asset
     staff = bool(context.get("staff"))
     fixes = [_fix_view(fix, asset, report.delivered_format)
-             for fix in RenderingFix.objects.filter(case=case).order_by("created_at")]
+             for fix in RenderingFix.objects.filter(case=case).select_related("community")
+             .order_by("created_at")]
     panel = {"report": report, "case": case, "staff": staff, "fixes": fixes,
              "csrf_token": context.get("csrf_token"), "request": context.get("request"),
              "delivered_url": derivative_url(asset, report.delivered_transformation,
                                              report.delivered_format)}
     if staff and case.is_open and report.preset is not None:
         panel.update(_staff_panel(asset, report))
+        panel.update(_preset_panel(case, report))
     return panel
+
+
+def _preset_panel(case, report) -> dict:
+    """What the preset-change form offers: the preset's current steps and who it can be
+    changed for (the case's community, when it has one)."""
+    from assets import preset_changes
+    from cases.rendering_presets import case_community
+
+    current = report.preset.transformation
+    params = dict(p.split("_", 1) for step in current.split("/") for p in step.split(",")
+                  if "_" in p)
+    return {"preset_community": case_community(case), "preset_current": current,
+            "preset_params": {"crop": params.get("c", ""), "gravity": params.get("g", ""),
+                              "quality": params.get("q", ""), "format": params.get("f", "")},
+            "preset_choices": {"crop": preset_changes.CROPS,
+                               "gravity": preset_changes.GRAVITIES,
+                               "quality": preset_changes.QUALITIES,
+                               "format": preset_changes.FORMATS}}
 
 
 def _staff_panel(asset, report) -> dict:

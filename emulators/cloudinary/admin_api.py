@@ -239,6 +239,33 @@ def _delete_answer(emu, params, targets, missing=(), by_asset_id=False) -> dict:
     return answer
 
 
+def _delete_derived_answer(emu, params, targets, missing=()) -> dict:
+    """``keep_original=true`` (``delete_derived_by_transformation``, ``delete_derived_resources``
+    by public id): the originals stay; their derived copies matching ``transformations``
+    (``t1/fmt|t2``; absent: all of them) are deleted, and with ``invalidate=true`` exactly
+    those are purged from the CDN's cache (one invalidation record per derivative)."""
+    specs = [s for s in str(params.get("transformations") or "").split("|") if s]
+    wanted = [derivatives.split_spec(spec, "") for spec in specs]
+    invalidate = flag(params.get("invalidate", False))
+    deleted, counts = {}, {}
+    for res in targets:
+        def matches(transformation, fmt, res=res):
+            return not wanted or any(t == transformation and (not f or f == fmt)
+                                     for t, f in wanted)
+        with emu.store.lock:
+            gone = [d for d in res.derived if matches(d.get("transformation"), d.get("format"))]
+            res.derived = [d for d in res.derived if d not in gone]
+        if invalidate:
+            rendering.state(emu.store).purge_derived(
+                res, wanted or [(d.get("transformation"), d.get("format")) for d in gone],
+                reason="delete_derived")
+        deleted[res.public_id] = "deleted"
+        counts[res.public_id] = {"original": 0, "derived": len(gone)}
+    emu.store.changed()
+    deleted.update(dict.fromkeys(missing, "not_found"))
+    return {"deleted": deleted, "deleted_counts": counts, "partial": False}
+
+
 def delete_resources(emu, params, resource_type, delivery_type):
     """DELETE /resources/<rt>/<type> with ``public_ids`` | ``prefix`` | ``all``."""
     if params.get("public_ids"):
@@ -246,6 +273,8 @@ def delete_resources(emu, params, resource_type, delivery_type):
         found = [emu.store.get(resource_type, delivery_type, pid) for pid in ids]
         targets = [res for res in found if res is not None]
         missing = [pid for pid, res in zip(ids, found, strict=False) if res is None]
+        if flag(params.get("keep_original", False)):
+            return _delete_derived_answer(emu, params, targets, missing)
         return _delete_answer(emu, params, targets, missing)
     prefix = params.get("prefix")
     if prefix is None and not flag(params.get("all", False)):

@@ -72,6 +72,34 @@ class RenderingState:
             self.invalidations.extend(records)
             return records
 
+    def purge_derived(self, res, wanted: list[tuple[str, str]], reason: str) -> list[dict]:
+        """Drop the cached derivatives of `res` that match ``(transformation, format)``
+        (an empty format matches any); one record per requested derivative, with the cached
+        URL's path or ``None`` when nothing was cached for it."""
+        records = []
+        with self.lock:
+            cached = self.cache.get(cache_owner(res), {})
+            for transformation, fmt in wanted:
+                steps = _without_attachment(str(transformation or ""))
+                keys = [k for k in cached
+                        if _without_attachment(k[1]) == steps and (not fmt or k[2] == fmt)]
+                entries = [(k, cached.pop(k)) for k in keys]
+                base = {"asset_id": res.asset_id, "public_id": res.public_id,
+                        "type": res.type, "resource_type": res.resource_type,
+                        "transformation": steps, "reason": reason, "at": time.time()}
+                records += [{**base, "path": entry[0], "format": key[2]}
+                            for key, entry in sorted(entries, key=lambda kv: kv[1][0])] or \
+                    [{**base, "path": None, "format": fmt or None}]
+            self.invalidations.extend(records)
+        return records
+
+
+def _without_attachment(transformation: str) -> str:
+    """A derived URL's transformation without its ``fl_attachment[:name]`` step: a download
+    link is the same derivative delivered with another header."""
+    return "/".join(s for s in transformation.split("/")
+                    if s and s != "fl_attachment" and not s.startswith("fl_attachment:"))
+
 
 def state(store) -> RenderingState:
     """The store's RenderingState (created on first use)."""

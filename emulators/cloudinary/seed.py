@@ -123,6 +123,11 @@ class DemoBuilder:
         self.resources.append(res)
         return res
 
+    def relate(self, res: Resource, other: Resource) -> None:
+        """Related assets, both ways, as ``add_related_assets`` makes them."""
+        self.store.related.setdefault(res.asset_id, set()).add(other.asset_id)
+        self.store.related.setdefault(other.asset_id, set()).add(res.asset_id)
+
     def overwrite(self, res: Resource, data: bytes) -> None:
         """A new version of ``res`` (same asset id, new bytes, version, etag)."""
         ts = self.tick(24)
@@ -209,16 +214,19 @@ def _campaigns(build: DemoBuilder) -> None:
             pid = f"kestrel/{line}/campaign/{campaign}/hero"
             title = f"{line_label} {campaign_label}"
             data = seed_art.picture((1600, 900), title, "Campaign visual", palette, pid)
-            build.add(pid, data, "hero.jpg", line=line, campaign=campaign, markets=markets,
-                      kind="campaign_visual", title=title, palette=palette, locale="en-US")
+            hero = build.add(pid, data, "hero.jpg", line=line, campaign=campaign,
+                             markets=markets, kind="campaign_visual", title=title,
+                             palette=palette, locale="en-US")
             if campaign in ("winter-2026", "spring-2027"):
                 for market in ("de", "fr", "jp"):
                     local = seed_art.picture((1600, 900), f"{title} ({LOCALES[market]})",
                                              "Localised visual", palette, f"{pid}-{market}")
-                    build.add(f"{pid}-{market}", local, f"hero-{market}.jpg", line=line,
-                              campaign=campaign, markets=[market], kind="campaign_visual",
-                              title=f"{title} {market.upper()}", palette=palette,
-                              locale=LOCALES[market])
+                    variant = build.add(f"{pid}-{market}", local, f"hero-{market}.jpg",
+                                        line=line, campaign=campaign, markets=[market],
+                                        kind="campaign_visual",
+                                        title=f"{title} {market.upper()}", palette=palette,
+                                        locale=LOCALES[market])
+                    build.relate(hero, variant)  # the locale versions of the en-US master
         for line in list(PRODUCT_LINES)[:2] if campaign != "evergreen" else []:
             pid = f"kestrel/{line}/video/{campaign}-teaser"
             clip, ext = seed_art.teaser(f"{CAMPAIGNS[campaign]}", COLOURS[c_index])

@@ -110,7 +110,8 @@ def test_the_list_query_count_does_not_grow(bob, eu_retailers):
         return len(queries)
 
     # when / then
-    # session, user, roles, the rules of bob's communities, count, rows, markets
+    # session, user, roles, bob's current communities (their grants are read in the count
+    # and rows: communities/grants.py), count, rows, markets
     # On SQLite the search asks once which of its words nothing contains (spelling
     # tolerance, assets.search; issue #18); PostgreSQL uses its trigram index instead.
     assert fetch(10) == fetch(50) == (7 if connection.vendor == "postgresql" else 8)

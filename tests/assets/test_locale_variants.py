@@ -108,13 +108,26 @@ def test_charlie_gets_ja_jp_and_bob_gets_de_de_and_the_unapproved_variant_is_inv
 
 def test_without_a_visible_variant_the_partner_gets_the_master(
         banner_family, bob, eu_retailers):
-    from communities.models import Publication
-
-    Publication.objects.filter(community=eu_retailers,
-                               asset=banner_family["de-DE"]).delete()
-    Publication.objects.filter(community=eu_retailers, asset=banner_family["ja-JP"]).delete()
+    # the master's publication carries its approved variants (communities/visibility.py),
+    # so they are hidden here by their own state
+    Asset.objects.filter(pk__in=[banner_family["de-DE"].pk, banner_family["ja-JP"].pk]
+                         ).update(retired=True)
     choice = variant_for(bob, banner_family["master"])
     assert (choice.asset.pk, choice.reason) == (banner_family["master"].pk, "master")
+
+
+def test_a_masters_publication_brings_its_approved_variants_to_the_community(
+        banner_family, bob, eu_retailers):
+    from communities.models import Publication
+
+    # given: only the master is published to EU Retailers
+    Publication.objects.filter(community=eu_retailers).exclude(
+        asset=banner_family["master"]).delete()
+
+    # then: bob still gets the de-DE variant, never the unapproved fr-FR one
+    assert variant_for(bob, banner_family["master"]).asset.locale == "de-DE"
+    assert [a.locale for a in family_for(bob, banner_family["master"])] == [
+        "", "de-DE", "ja-JP"]
 
 
 def test_a_community_language_set_by_the_content_team_wins_over_its_markets(
@@ -228,3 +241,41 @@ def test_the_completeness_matrix_names_missing_and_unapproved_variants(
     assert "en-GB" in page and "missing" in page and "unapproved" in page
     assert client_for(charlie).get(
         f"/staff/variants/assets/{banner_family['master'].pk}/").status_code == 404
+
+
+def _saved_name(response) -> str:
+    disposition = response.headers.get("Content-Disposition", "")
+    assert disposition.startswith("attachment; filename="), disposition
+    return disposition.split("filename=", 1)[1].strip('"')
+
+
+def test_downloads_and_zip_entries_are_named_after_master_locale_and_preset(
+        banner_family, charlie, client_for):
+    import zipfile
+
+    import requests
+    from django.urls import reverse
+
+    from tests.catalog.fixtures import ensure_default_presets
+
+    ensure_default_presets()
+    client = client_for(charlie)
+    japanese, master = banner_family["ja-JP"], banner_family["master"]
+
+    # when
+    names = {}
+    for asset, preset in ((japanese, "original"), (japanese, "web-1200-webp"),
+                          (master, "web-1200-webp")):
+        location = client.get(reverse("assets:download", args=[asset.pk, preset]))["Location"]
+        served = requests.get(location, timeout=10)
+        assert served.status_code == 200, served.headers.get("X-Cld-Error")
+        names[(asset.locale, preset)] = _saved_name(served)
+    zipped = requests.get(client.post(reverse("assets:download_zip"), {
+        "asset": [japanese.pk, master.pk], "preset": "web-1200-webp"})["Location"], timeout=10)
+
+    # then: title, locale and preset; never the transformation
+    assert names == {("ja-JP", "original"): "banner_ja-JP.png",
+                     ("ja-JP", "web-1200-webp"): "banner_ja-JP_web-1200.webp",
+                     ("", "web-1200-webp"): "banner_web-1200.webp"}
+    assert sorted(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()) == [
+        "banner.webp", "banner_ja-JP.webp"]

@@ -8,6 +8,7 @@ from assets.search import build_search_document
 from tests import factories as f
 
 _migration = importlib.import_module("assets.migrations.0002_search")
+_mobile = importlib.import_module("assets.migrations.0007_mobile_640_crops_around_the_focus")
 
 
 def ensure_default_presets():
@@ -15,6 +16,8 @@ def ensure_default_presets():
     presets = {}
     for position, (slug, name, transformation, fmt, types, documents) in enumerate(
             _migration.DEFAULT_PRESETS):
+        if (slug, transformation) == ("mobile-640", _mobile.OLD):
+            transformation = _mobile.MOBILE_640
         presets[slug] = f.DownloadPresetFactory(
             slug=slug, name=name, transformation=transformation, format=fmt,
             resource_types=types, position=position * 10)

@@ -22,7 +22,7 @@ def test_bob_sees_the_page_with_its_actions(client_for, bob, alice_asset, preset
     assert reverse("assets:download", args=[alice_asset.pk, "web-1200-webp"]) in html
     assert f"/cases/new/?asset={alice_asset.pk}" in html
     assert "1600 × 1200 px" in html
-    assert [p.slug for p in response.context["presets"]] == [
+    assert [p.slug for p, _fact in response.context["offers"]] == [
         "original", "web-1920-jpg", "web-1200-webp", "mobile-640", "thumbnail-400"]
 
 

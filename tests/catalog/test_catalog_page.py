@@ -178,5 +178,45 @@ def test_the_query_count_does_not_grow_with_the_page(client_for, bob, eu_retaile
     # One more: the header's unread notices (notifications). One more: the presets the ZIP
     # of a selection offers (issue #18). On SQLite a search costs one more: which of its
     # words nothing contains (those get spelling-tolerant matches; assets.search).
+    # Issue #14: one for the visible locale variants (assets.selectors.family_index) and one
+    # for those of the page's masters; the Language facet joins the facet statement on
+    # PostgreSQL and costs one aggregate on SQLite (two once there are variants). Issue #17:
+    # visibility reads bob's current communities, then their grants (communities/grants.py)
+    # instead of the rules of his communities: as many queries as before.
     spelling = 1 if search and connection.vendor != "postgresql" else 0
-    assert ten == (12 if connection.vendor == "postgresql" else 19 + spelling)
+    assert ten == (14 if connection.vendor == "postgresql" else 22 + spelling)
+
+
+@pytest.mark.parametrize("per_master", [1, 10])
+def test_locale_variants_cost_a_fixed_number_of_queries(client_for, bob, eu_retailers,
+                                                        taxonomy, per_master):
+    # given: ten masters published to bob's community, each with `per_master` approved
+    # variants (the master's publication carries them), one of them German
+    client = client_for(bob)
+    eu_retailers.markets.set([taxonomy["de"]])
+    taxonomy["de"].language = "de-DE"
+    taxonomy["de"].save()
+    locales = ["de-DE"] + [f"x{n}-ZZ" for n in range(per_master - 1)]
+    for i in range(10):
+        master = published_asset(eu_retailers, title=f"Trail boot {i}",
+                                 product_line=taxonomy["trail"])
+        for locale in locales:
+            f.AssetFactory(master=master, locale=locale, title=f"Trail boot {i} {locale}",
+                           product_line=taxonomy["trail"])
+
+    # when
+    with count_queries() as queries:
+        response = client.get(CATALOG, {"per_page": 50})
+
+    # then: one card per master, showing bob's German variant, with every locale listed
+    cards = response.context["cards"]
+    assert len(cards) == 10
+    assert {c["asset"].locale for c in cards} == {"de-DE"}
+    assert all(len(c["locales"]) == per_master for c in cards)
+    language = next(f for f in response.context["facets"] if f.name == "language")
+    assert {v.value: v.count for v in language.values}["de-DE"] == 10
+    # the fixed cost of variants: the members' markets and bob's language preferences
+    # (communities.selectors.locale_preferences: two), 3 on top of the 14 / 22 above, less
+    # the three "new since your last visit" queries that a first visit does not make; on
+    # SQLite the Language facet's second aggregate (the variants' locales)
+    assert len(queries) == (14 if connection.vendor == "postgresql" else 23)

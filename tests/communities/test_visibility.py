@@ -133,7 +133,8 @@ def test_the_query_count_does_not_grow_with_communities_and_rules(alice, eu_reta
     large = queries_for(_page(alice))
 
     # then
-    # the user's groups (staff check), the rules of their communities, then the page
+    # the user's groups (staff check), their current communities, then the page (the rules
+    # are in the grant table, communities/grants.py, whatever their number)
     assert small == large == 3
     assert len(_page(alice)()) == 50
 
@@ -173,3 +174,18 @@ def test_a_rule_naming_one_field_hides_assets_that_differ_on_it(alice, eu_retail
     assert visible(alice) == set()
     f.PublicationFactory(community=eu_retailers, asset=None, **{field: values[field][0]})
     assert visible(alice) == {asset}
+
+
+def test_a_masters_publication_carries_its_approved_variants_only(alice, charlie, alice_asset,
+                                                                   charlie_asset):
+    # given: alice_asset is published to alice's community; two variants are not published
+    german = f.AssetFactory(master=alice_asset, locale="de-DE")
+    french = f.AssetFactory(master=alice_asset, locale="fr-FR",
+                            approval_state=ApprovalState.PENDING)
+    retired = f.AssetFactory(master=alice_asset, locale="it-IT", retired=True)
+    of_another = f.AssetFactory(master=charlie_asset, locale="ja-JP")
+
+    # then: the approved live variant comes with its master; the others do not
+    assert visible(alice) == {alice_asset, german}
+    assert french not in visible(alice) and retired not in visible(alice)
+    assert visible(charlie) == {charlie_asset, of_another}

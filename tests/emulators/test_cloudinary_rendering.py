@@ -163,3 +163,36 @@ def test_explicit_eager_regenerates_and_answers_real_facts(cloud):
     assert eager["bytes"] == len(served.content)
     assert is_red(Image.open(io.BytesIO(served.content)).getpixel((320, 400)))
     assert rendering.state(cloud.store).invalidations == []  # regenerated, not invalidated
+
+
+def test_deleting_derived_by_transformation_invalidates_exactly_those_derivatives(cloud):
+    # given: two named transformations, both delivered (so both cached at the CDN)
+    _upload()
+    cloudinary.api.create_transformation("mobile", "c_fill,g_auto,w_640,h_800")
+    cloudinary.api.create_transformation("mobile_eu", "c_fill,g_auto,w_640,h_800/q_auto")
+    kept = _get("shots/pack", format="jpg", transformation="mobile").content
+    _get("shots/pack", format="jpg", transformation="mobile_eu")
+    cloudinary.uploader.explicit("shots/pack", type="upload", eager=["t_mobile_eu/jpg",
+                                                                      "t_mobile/jpg"])
+
+    # when: the derivatives of one of them are deleted and invalidated
+    cloudinary.api.update_transformation("mobile_eu", unsafe_update="c_fill,w_64,h_80")
+    answer = cloudinary.api.delete_derived_by_transformation(
+        ["shots/pack", "shots/missing"], ["t_mobile_eu/jpg"], invalidate=True)
+
+    # then: only that derivative is gone and purged; the original and the other stay
+    assert answer["deleted"] == {"shots/pack": "deleted", "shots/missing": "not_found"}
+    assert answer["deleted_counts"]["shots/pack"] == {"original": 0, "derived": 1}
+    derived = cloudinary.api.resource("shots/pack")["derived"]
+    assert [d["transformation"] for d in derived] == ["t_mobile"]
+    [record] = rendering.state(cloud.store).invalidations
+    assert (record["transformation"], record["format"], record["reason"]) == (
+        "t_mobile_eu", "jpg", "delete_derived")
+    assert record["path"] == "/portal-test/image/upload/t_mobile_eu/shots/pack.jpg"
+    assert _image("shots/pack", format="jpg", transformation="mobile_eu").size == (64, 80)
+    assert _get("shots/pack", format="jpg", transformation="mobile").content == kept
+
+    # a derivative that was never cached is still recorded as requested, once
+    cloudinary.api.delete_derived_by_transformation(["shots/pack"], "t_other", invalidate=True)
+    last = rendering.state(cloud.store).invalidations[-1]
+    assert (last["transformation"], last["path"]) == ("t_other", None)

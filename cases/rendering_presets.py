@@ -1,0 +1,123 @@
+"""The preset-change fix of a rendering case (#15): staff change the reported preset's crop
+mode, gravity, quality or format, for everyone or only for the case's community.
+
+Cloudinary first, through `assets.preset_changes` (named transformation, affected
+derivatives invalidated and regenerated), then one transaction: the preset or the
+community's override with its audit events (before/after), the `RenderingFix` with the
+derivative's facts before/after, the case resolved on the version the partner has ("fixed
+by: preset changed") and a notice to every partner who downloaded the affected derivative
+(the opener hears through the resolution).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.roles import is_brand_staff
+from assets import preset_changes
+from assets.cloudinary import CloudinaryError
+from assets.models import Asset
+from assets.rendering import RenderingError
+from cases.models import Case
+from cases.rendering import _preset, _report, _size
+from cases.rendering_models import RenderingFix
+from cases.services import CaseError, CaseNotFound, case_resolve
+
+SCOPES = ("everyone", "community")
+
+
+def case_community(case: Case):
+    """The community a case-scoped change applies to: the case's, else the opener's only
+    current one; None when it cannot be told."""
+    from communities.models import Community, Membership
+
+    if case.community_id:
+        return Community.objects.get(pk=case.community_id)
+    current = list(Membership.objects.current().filter(user_id=case.opener_id)
+                   .values_list("community_id", flat=True).distinct()[:2])
+    return Community.objects.get(pk=current[0]) if len(current) == 1 else None
+
+
+def rendering_fix_preset(*, case: Case, actor, scope: str, crop: str = "", gravity: str = "",
+                         quality: str = "", fmt: str = "", note: str = "") -> RenderingFix:
+    """Change the reported preset (for everyone or the case's community only), resolve the
+    case and notify who downloaded the affected derivative."""
+    if not is_brand_staff(actor):
+        raise CaseNotFound("No such case.")
+    if not case.is_open:
+        raise CaseError("Only an open case can be fixed.")
+    if scope not in SCOPES:
+        raise CaseError("Choose whether the change is for everyone or only this community.")
+    report = _report(case)
+    asset = Asset.objects.select_related("approved_version").get(pk=case.asset_id)
+    preset = report.preset or _preset(asset, report.preset_slug)
+    community = case_community(case) if scope == "community" else None
+    if scope == "community" and community is None:
+        raise CaseError("This case names no single community: change the preset for everyone, "
+                        "or open the case from the partner's community.")
+    try:
+        change = preset_changes.preset_change(
+            preset=preset, asset=asset, actor=actor, community=community, crop=crop,
+            gravity=gravity, quality=quality, fmt=fmt, reason=f"case {case.reference}",
+            save=False)
+    except RenderingError as exc:
+        raise CaseError(str(exc)) from exc
+    except CloudinaryError as exc:  # refused or unreachable: nothing was recorded here
+        raise CaseError(f"Cloudinary did not take the change: {exc}") from exc
+    return _record(case, actor, asset, preset, community, change, note)
+
+
+@transaction.atomic
+def _record(case, actor, asset, preset, community, change, note: str) -> RenderingFix:
+    preset_changes.preset_change_save(preset=preset, asset=asset, community=community,
+                                      actor=actor, change=change,
+                                      reason=f"case {case.reference}")
+    before, after = change.before, change.after
+    fix = RenderingFix.objects.create(
+        case=case, asset=asset, preset_slug=preset.slug, kind=RenderingFix.Kind.PRESET_CHANGED,
+        transformation=change.before_transformation,
+        after_transformation=change.after_transformation, community=community,
+        before_bytes=before.get("bytes") or 0, before_width=before.get("width"),
+        before_height=before.get("height"), before_format=before.get("format") or "",
+        after_bytes=after.get("bytes") or 0, after_width=after.get("width"),
+        after_height=after.get("height"), after_format=after.get("format") or "",
+        regenerated_presets=[preset.slug], fixed_by=actor)
+    who = f"for {community.name} only" if community else "for everyone"
+    text = (f"Fixed by: preset changed. {preset.name} now renders as "
+            f"{change.after_transformation} {who} ({_size(before)} {before.get('format', '')} "
+            f"before, {_size(after)} {after.get('format', '')} after). Download it again; "
+            f"the version is unchanged.")
+    case_resolve(case=case, actor=actor, resolution_kind=Case.ResolutionKind.VERSION,
+                 version=asset.approved_version, note=f"{text}\n\n{note}".strip())
+    _notify(asset, preset, fix, community, exclude={case.opener_id})
+    return fix
+
+
+def _notify(asset: Asset, preset, fix: RenderingFix, community, exclude: set[int]) -> int:
+    """A notice to each partner user who downloaded this preset of the asset, may still see
+    it, and whose derivative changed (a community's members for a community change; everyone
+    without an override of their own for a change for everyone)."""
+    from django.contrib.auth import get_user_model
+
+    from audit.models import Event
+    from communities.selectors import preset_override_for
+    from notifications.models import Notice
+    from notifications.services import notify
+
+    user_ids = set(Event.objects.filter(action="asset.downloaded", asset_id=asset.pk,
+                                        payload__preset=preset.slug)
+                   .exclude(actor_user_id=None).values_list("actor_user_id", flat=True))
+    recipients = []
+    for user in get_user_model().objects.filter(pk__in=user_ids - exclude, is_active=True):
+        override = preset_override_for(user, preset)
+        affected = (override is not None and override.community_id == community.pk
+                    if community else override is None)
+        if affected and Asset.objects.visible_to(user).filter(pk=asset.pk).exists():
+            recipients.append(user.pk)
+    return notify(recipients, kind=Notice.Kind.NEW_VERSION, key=f"rendering-fix:{fix.pk}",
+                  title=f"{asset}: the {preset.name} size was improved",
+                  body=f"Support changed how {preset.name} renders "
+                       f"({fix.after_transformation}); download it again for the improved "
+                       "file. The version is unchanged.",
+                  url=reverse("assets:detail", args=[asset.pk]))
