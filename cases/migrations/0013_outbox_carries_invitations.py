@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0011_case_attachments'),
+        ('cases', '0012_case_attachments'),
     ]
 
     operations = [

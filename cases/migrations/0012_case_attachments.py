@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_case_fix_confirmed'),
+        ('cases', '0011_case_fix_confirmed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_merge_rendering_and_thread_edits'),
+        ('cases', '0010_rendering_fix_preset_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
