@@ -108,8 +108,8 @@ class AssetAdmin(admin.ModelAdmin):
         if obj.retired or version is None or version.review_state != ReviewState.PENDING:
             return "—"
         if obj.approved_version_id:
-            return format_html('<span class="badge">New version of an approved asset</span>')
-        return format_html('<span class="badge">First version</span>')
+            return format_html('<span class="badge">{}</span>', "New version of an approved asset")
+        return format_html('<span class="badge">{}</span>', "First version")
 
     def get_urls(self):
         return [path("<int:pk>/review/<int:version_pk>/",

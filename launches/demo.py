@@ -63,7 +63,7 @@ def _complete(stdout) -> None:
     for position, asset in enumerate(images):
         slot = _slot(kit, position, f"Product image {position + 1}", asset)
         SlotFill.objects.get_or_create(slot=slot, market=None, defaults={"asset": asset})
-    kit_recompute(kit.pk)
+    kit = kit_recompute(kit.pk)
     stdout.write(f"Launch kits: {kit.name} ({kit.readiness}% ready).")
 
 
@@ -83,7 +83,7 @@ def _with_gaps(stdout) -> None:
         SlotFill.objects.get_or_create(slot=hero, market=market, defaults={"asset": banner})
     Slot.objects.get_or_create(kit=kit, name="Spec sheet PDF", defaults={
         "position": 2, "resource_type": "raw", "formats": ["pdf"], "required": False})
-    kit_recompute(kit.pk)
+    kit = kit_recompute(kit.pk)
     stdout.write(f"Launch kits: {kit.name} ({kit.readiness}% ready, gaps to fill).")
 
 

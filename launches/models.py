@@ -34,6 +34,9 @@ class LaunchKit(models.Model):
     recomputed_at = models.DateTimeField(null=True, blank=True)
     # Debounce: a recompute is queued when this moves from empty to a time.
     recompute_requested_at = models.DateTimeField(null=True, blank=True)
+    # Written by launches.readiness with the cells: what the readiness page shows (markets,
+    # slots, each cell's state, asset and reasons), so a page view reads one row.
+    matrix = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -9,16 +9,21 @@ calls (measuring a preset's derivative) happen before, outside the transaction
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Q,
+)
 from django.utils import timezone
 
 from assets.cloudinary import client
 from assets.models import ApprovalState, Asset, ReviewState
-from launches import checks
+from launches import candidates, checks
 from launches.models import (
     CellState,
     DerivativeFacts,
@@ -32,36 +37,8 @@ from launches.models import (
 log = logging.getLogger(__name__)
 RANK = {CellState.READY: 0, CellState.PENDING: 1, CellState.FAILING: 2, CellState.MISSING: 3}
 READY_STATES = (CellState.READY, CellState.SUPERSEDED)
-
-
-def _candidates(kit) -> dict[int, Asset]:
-    """The kit's campaign assets (rule fills) and its hand-picked ones, by pk."""
-    fills = SlotFill.objects.filter(slot__kit=kit).values("asset_id")
-    by_campaign = Q(campaign_id=kit.campaign_id, retired=False)
-    if kit.product_line_id:
-        by_campaign &= Q(product_line_id=kit.product_line_id)
-    assets = (Asset.objects.filter(by_campaign | Q(pk__in=fills))
-              .select_related("approved_version", "current_version")
-              .only("pk", "title", "public_id", "kind_id", "tags", "retired", "resource_type",
-                    "approval_state", "release_public_id", "approved_version",
-                    "current_version", "campaign_id", "product_line_id"))
-    return {asset.pk: asset for asset in assets}
-
-
-def _markets_of(asset_ids) -> dict[int, set[int]]:
-    markets = defaultdict(set)
-    rows = Asset.markets.through.objects.filter(asset_id__in=asset_ids)
-    for asset_id, market_id in rows.values_list("asset_id", "market_id"):
-        markets[asset_id].add(market_id)
-    return markets
-
-
-def _rule_matches(slot, asset, markets: set[int], market_id: int) -> bool:
-    if asset.retired or (markets and market_id not in markets):
-        return False
-    if slot.kind_id and asset.kind_id != slot.kind_id:
-        return False
-    return not slot.match_tag or slot.match_tag in (asset.tags or [])
+# slot_candidates' classes (0 ready, 1 pending, 2 failing, 3 missing) as RANK values.
+RANK_OF_CLASS = {0: 0, 1: 1, 2: 2, 3: 3}
 
 
 def judge(asset, rules: dict, derivatives: dict) -> tuple[str, list[str], int | None]:
@@ -92,83 +69,154 @@ def judge(asset, rules: dict, derivatives: dict) -> tuple[str, list[str], int | 
     return CellState.READY, [], approved.pk
 
 
-def _judge_cell(slot, market_id, rules, fills, candidates, markets, derivatives):
-    fill = fills.get((slot.pk, market_id)) or fills.get((slot.pk, None))
-    if fill is not None:
-        options = [candidates[fill]] if fill in candidates else []
-    elif slot.fills_by_rule:
-        options = [a for a in candidates.values()
-                   if _rule_matches(slot, a, markets.get(a.pk, set()), market_id)]
-    else:
-        options = []
-    if not options:
-        return CellState.MISSING, ["nothing fills this slot yet"], None, None
-    best = None
-    for asset in sorted(options, key=lambda a: a.pk):
-        state, reasons, version_id = judge(asset, rules, derivatives)
-        if best is None or RANK[state] < RANK[best[0]]:
-            best = (state, reasons, asset.pk, version_id)
-    return best
+def _base(kit, slot):
+    """The kit's assets that a rule slot's kind and tag admit (not retired): indexed filters."""
+    assets = Asset.objects.filter(campaign_id=kit.campaign_id, retired=False)
+    if kit.product_line_id:
+        assets = assets.filter(product_line_id=kit.product_line_id)
+    if slot.kind_id:
+        assets = assets.filter(kind_id=slot.kind_id)
+    if slot.match_tag:
+        if connection.vendor == "postgresql":
+            assets = assets.filter(tags__contains=[slot.match_tag])
+        else:  # SQLite has no JSON containment; the chosen asset is checked again in Python
+            assets = assets.filter(tags__icontains=json.dumps(slot.match_tag))
+    return assets
 
 
-def _context(kit):
-    slots = list(kit.slots.prefetch_related("market_rules"))
-    market_ids = sorted(kit.markets.values_list("pk", flat=True))
-    candidates = _candidates(kit)
-    fills = {(f.slot_id, f.market_id): f.asset_id
-             for f in SlotFill.objects.filter(slot__kit=kit)}
-    markets = _markets_of(list(candidates))
-    derivatives = {(d.version_id, d.preset_id): d for d in DerivativeFacts.objects.filter(
-        version_id__in=[a.approved_version_id for a in candidates.values()
-                        if a.approved_version_id])}
-    return slots, market_ids, candidates, fills, markets, derivatives
+def _rule_groups(slot, market_ids):
+    """The slot's effective rules and the markets that share them (market overrides)."""
+    overrides = {r.market_id: r for r in slot.market_rules.all()}
+    groups: dict = {}
+    for market_id in market_ids:
+        rules = checks.effective_rules(slot, overrides.get(market_id))
+        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in rules.items())
+        groups.setdefault(key, (rules, []))[1].append(market_id)
+    return list(groups.values())
+
+
+def _slots_and_markets(kit):
+    return (list(kit.slots.prefetch_related("market_rules")),
+            sorted(kit.markets.values_list("pk", flat=True)))
+
+
+def candidate_parts(kit, slots=None, market_ids=None, fills=None) -> list[tuple]:
+    """(slot, rules, markets, SQL part) of every rule slot and rule group to ask about."""
+    if slots is None:
+        slots, market_ids = _slots_and_markets(kit)
+    if fills is None:
+        fills = set(SlotFill.objects.filter(slot__kit=kit).values_list("slot_id", "market_id"))
+    parts = []
+    for slot in slots:
+        if not slot.fills_by_rule or (slot.pk, None) in fills:
+            continue
+        for rules, group in _rule_groups(slot, market_ids):
+            if any((slot.pk, m) not in fills for m in group):
+                parts.append((slot, rules, group,
+                              candidates.slot_sql(kit, slot, rules, len(parts))))
+    return parts
+
+
+def candidate_statement(kit) -> tuple[str, list]:
+    """The one SQL statement a recompute sends for its rule slots (the benchmark's floor)."""
+    return candidates.statement([part for *_, part in candidate_parts(kit)])
+
+
+def _load(asset_ids) -> dict[int, Asset]:
+    assets = (Asset.objects.filter(pk__in=set(asset_ids))
+              .select_related("approved_version", "current_version")
+              .only("pk", "title", "public_id", "kind_id", "tags", "retired", "resource_type",
+                    "approval_state", "release_public_id", "approved_version",
+                    "current_version", "campaign_id", "product_line_id"))
+    return {asset.pk: asset for asset in assets}
 
 
 def compute_cells(kit) -> list[SlotStatus]:
-    """Every cell of the kit's matrix as it stands (unsaved)."""
-    slots, market_ids, candidates, fills, markets, derivatives = _context(kit)
-    cells = []
+    """Every cell of the kit's matrix as it stands (unsaved).
+
+    Rule slots: one SQL statement (launches.candidates) picks, per slot and market, the
+    best candidate; only those few assets are loaded and judged. Hand-picked fills are
+    judged directly. Never a scan of the campaign's assets in Python."""
+    slots, market_ids = _slots_and_markets(kit)
+    fills = {(f.slot_id, f.market_id): f.asset_id
+             for f in SlotFill.objects.filter(slot__kit=kit)}
+    parts = candidate_parts(kit, slots, market_ids, fills)
+    best: dict[tuple[int, int], list] = defaultdict(list)  # (slot, market) → [(class, id)]
+    for group, market, cls, first in candidates.run([part for *_, part in parts]):
+        slot, _, markets, _ = parts[group]
+        for market_id in (markets if market is None else [market]):
+            if market_id in markets:
+                best[(slot.pk, market_id)].append((RANK_OF_CLASS[cls], first))
+    plan = []  # (slot, market_id, rules, [candidate ids best first], by_rule)
     for slot in slots:
-        overrides = {r.market_id: r for r in slot.market_rules.all()}
-        for market_id in market_ids:
-            rules = checks.effective_rules(slot, overrides.get(market_id))
-            state, reasons, asset_id, version_id = _judge_cell(
-                slot, market_id, rules, fills, candidates, markets, derivatives)
-            cells.append(SlotStatus(kit=kit, slot=slot, market_id=market_id, state=state,
-                                    reasons=reasons, asset_id=asset_id, version_id=version_id))
+        for rules, group in _rule_groups(slot, market_ids):
+            for market_id in group:
+                fill = fills.get((slot.pk, market_id)) or fills.get((slot.pk, None))
+                if fill is not None:
+                    plan.append((slot, market_id, rules, [fill], False))
+                elif slot.fills_by_rule:
+                    ranked = [pk for _, pk in sorted(best.get((slot.pk, market_id), []))]
+                    plan.append((slot, market_id, rules, ranked, True))
+                else:
+                    plan.append((slot, market_id, rules, [], False))
+    wanted = {pk for *_, ranked, _ in plan for pk in ranked[:1]}
+    assets = _load(wanted)
+    derivatives = {(d.version_id, d.preset_id): d for d in DerivativeFacts.objects.filter(
+        version_id__in=[a.approved_version_id for a in assets.values() if a.approved_version_id])}
+    cells = []
+    for slot, market_id, rules, ranked, by_rule in plan:
+        asset = assets.get(ranked[0]) if ranked else None
+        if asset is None or (by_rule and slot.match_tag not in ("", *(asset.tags or []))):
+            state, reasons, asset_id, version_id = (CellState.MISSING,
+                                                    ["nothing fills this slot yet"], None, None)
+        else:
+            state, reasons, version_id = judge(asset, rules, derivatives)
+            asset_id = asset.pk
+        cells.append(SlotStatus(kit=kit, slot=slot, market_id=market_id, state=state,
+                                reasons=reasons, asset_id=asset_id, version_id=version_id))
+    order = {m: i for i, m in enumerate(market_ids)}
+    cells.sort(key=lambda c: (slots.index(c.slot), order[c.market_id]))
     return cells
+
+
+def derivatives_to_measure(kit) -> list[tuple[Asset, object, int]]:
+    """(asset, approved version, preset id) of preset slots' candidates whose derivative is not
+    measured yet: released, approved assets the slot could choose in the kit's markets."""
+    slots, market_ids = _slots_and_markets(kit)
+    fills = defaultdict(set)
+    for slot_id, asset_id in SlotFill.objects.filter(slot__kit=kit).values_list("slot_id",
+                                                                                 "asset_id"):
+        fills[slot_id].add(asset_id)
+    wanted: dict[tuple[int, int], int] = {}
+    for slot in slots:
+        for rules, group in _rule_groups(slot, market_ids):
+            preset_id = rules["preset_id"]
+            if not preset_id:
+                continue
+            measured = DerivativeFacts.objects.filter(version_id=OuterRef("approved_version_id"),
+                                                      preset_id=preset_id)
+            chosen = Asset.objects.filter(pk__in=fills[slot.pk])
+            if slot.fills_by_rule:
+                chosen = chosen | _base(kit, slot).filter(
+                    Q(markets__isnull=True) | Q(markets__in=group))
+            rows = (chosen.filter(approval_state=ApprovalState.APPROVED,
+                                  approved_version__isnull=False, retired=False)
+                    .exclude(release_public_id="").exclude(Exists(measured))
+                    .values_list("pk", "approved_version_id").distinct())
+            for asset_id, version_id in rows:
+                wanted[(version_id, preset_id)] = asset_id
+    if not wanted:
+        return []
+    assets = _load(wanted.values())
+    return [(assets[a], assets[a].approved_version, p)
+            for (v, p), a in sorted(wanted.items()) if a in assets]
 
 
 def measure_derivatives(kit) -> int:
     """Ask Cloudinary (explicit + eager) for the derivatives preset slots are judged on and
     that are not measured yet; outside any transaction. Returns how many were measured."""
-    slots, market_ids, candidates, fills, markets, derivatives = _context(kit)
-    wanted = set()
-    for slot in slots:
-        presets = {checks.effective_rules(slot, r)["preset_id"] for r in slot.market_rules.all()}
-        presets.add(slot.preset_id)
-        for preset_id in filter(None, presets):
-            for market_id in market_ids:
-                chosen = _chosen(slot, market_id, fills, candidates, markets)
-                for asset in chosen:
-                    version = asset.approved_version
-                    if version and asset.release_public_id and (
-                            version.pk, preset_id) not in derivatives:
-                        wanted.add((asset, version, preset_id))
-    measured = 0
-    for asset, version, preset_id in sorted(wanted, key=lambda w: (w[1].pk, w[2])):
-        measured += _measure(asset, version, preset_id)
-    return measured
-
-
-def _chosen(slot, market_id, fills, candidates, markets) -> list[Asset]:
-    fill = fills.get((slot.pk, market_id)) or fills.get((slot.pk, None))
-    if fill is not None:
-        return [candidates[fill]] if fill in candidates else []
-    if not slot.fills_by_rule:
-        return []
-    return [a for a in candidates.values()
-            if _rule_matches(slot, a, markets.get(a.pk, set()), market_id)]
+    return sum(_measure(asset, version, preset_id)
+               for asset, version, preset_id in derivatives_to_measure(kit))
 
 
 def _measure(asset, version, preset_id) -> int:
@@ -219,6 +267,7 @@ def kit_recompute(kit_id: int) -> LaunchKit | None:
         if cell.state == CellState.READY and (cell.slot_id, cell.market_id) in superseded:
             cell.state = CellState.SUPERSEDED
     _write_cells(kit, cells)
+    kit.matrix = stored_matrix(kit, cells)
     required = [c for c in cells if c.slot.required]
     ready = sum(1 for c in required if c.state in READY_STATES)
     percent = round(100 * ready / len(required)) if required else 100
@@ -227,10 +276,44 @@ def kit_recompute(kit_id: int) -> LaunchKit | None:
         ReadinessSnapshot.objects.create(kit=kit, readiness=percent, ready=ready,
                                          total=len(required))
     kit.readiness, kit.recomputed_at = percent, timezone.now()
-    kit.save(update_fields=["readiness", "recomputed_at"])
+    kit.save(update_fields=["readiness", "recomputed_at", "matrix"])
     services.embargo_sync(asset_ids={c.asset_id for c in cells if c.asset_id})
     services.ask_to_confirm_again(kit=kit, partner_ids=stale)
     return kit
+
+
+def stored_matrix(kit, cells) -> dict:
+    """What the readiness page shows, kept on the kit with the cells (launches.rendering)."""
+    from assets.models import AssetVersion, Market
+
+    markets = list(Market.objects.filter(pk__in={c.market_id for c in cells})
+                   .order_by("name").values_list("pk", "name"))
+    titles = {pk: title or public_id for pk, title, public_id in Asset.objects.filter(
+        pk__in={c.asset_id for c in cells if c.asset_id}).values_list("pk", "title",
+                                                                        "public_id")}
+    numbers = dict(AssetVersion.objects.filter(
+        pk__in={c.version_id for c in cells if c.version_id}).values_list("pk", "number"))
+    by_cell = {(c.slot_id, c.market_id): c for c in cells}
+    slots = sorted({c.slot_id: c.slot for c in cells}.values(),
+                   key=lambda s: (s.position, s.pk))
+    presets = dict(_preset_names({s.preset_id for s in slots if s.preset_id}))
+    rows = []
+    for slot in slots:
+        row = []
+        for market_id, _ in markets:
+            cell = by_cell.get((slot.pk, market_id))
+            row.append(None if cell is None else [
+                cell.state, titles.get(cell.asset_id), numbers.get(cell.version_id),
+                list(cell.reasons)])
+        rows.append({"id": slot.pk, "name": slot.name, "required": slot.required,
+                     "preset": presets.get(slot.preset_id), "cells": row})
+    return {"markets": [list(m) for m in markets], "rows": rows}
+
+
+def _preset_names(ids):
+    from assets.models import DownloadPreset
+
+    return DownloadPreset.objects.filter(pk__in=ids).values_list("pk", "name") if ids else []
 
 
 def _mark_stale_confirmations(kit, cells) -> list[int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db.models import F
 
 from communities.models import Membership
@@ -12,38 +10,44 @@ from launches.models import KitCase, KitConfirmation, LaunchKit, SlotStatus
 
 def kits_by_risk():
     """Least ready first, then the soonest go-live."""
-    return (LaunchKit.objects.select_related("campaign")
+    return (LaunchKit.objects.select_related("campaign").defer("matrix")
             .order_by("readiness", F("go_live_at").asc(), "pk"))
 
 
-def matrix(kit) -> dict:
-    """Slots × markets of stored cells (no recompute): {"markets", "rows": [(slot, [cell])]}."""
-    markets = list(kit.markets.order_by("name"))
-    cells = {(c.slot_id, c.market_id): c for c in SlotStatus.objects.filter(kit=kit)
-             .select_related("asset", "version")}
-    rows = []
-    for slot in kit.slots.select_related("preset"):
-        rows.append((slot, [cells.get((slot.pk, m.pk)) for m in markets]))
-    return {"markets": markets, "rows": rows}
+def ensure_stored_matrix(kit) -> None:
+    """Kits computed before the matrix was stored get it once from their stored cells (a
+    copy of what is there, not a recompute)."""
+    if kit.matrix or not kit.recomputed_at:
+        return
+    from launches.readiness import stored_matrix
+
+    cells = list(SlotStatus.objects.filter(kit=kit).select_related("slot"))
+    if cells:
+        kit.matrix = stored_matrix(kit, cells)
+        LaunchKit.objects.filter(pk=kit.pk).update(matrix=kit.matrix)
+
+
+def readiness_points(kit, limit: int = 60) -> list:
+    """The latest `limit` snapshots, oldest first (the chart's points)."""
+    return list(reversed(kit.snapshots.order_by("-taken_at")[:limit]))
 
 
 def acknowledgements(kit) -> list[dict]:
-    """Per community of the kit, each organisation's confirmation status."""
+    """Per community of the kit, each organisation's confirmation status (names, no models:
+    a kit for hundreds of organisations stays cheap to show)."""
     confirmations = {c.partner_id: c for c in KitConfirmation.objects.filter(kit=kit)
-                     .select_related("confirmed_by")}
-    seen = defaultdict(dict)
+                     .only("partner_id", "confirmed_at", "stale")}
     rows = (Membership.objects.current().filter(community__in=kit.communities.all())
-            .select_related("partner", "community").order_by("community__name", "partner__name"))
-    for membership in rows:
-        seen[membership.community][membership.partner_id] = membership.partner
+            .order_by("community__name", "partner__name", "community_id", "partner_id")
+            .values_list("community_id", "community__name", "partner_id", "partner__name")
+            .distinct())
     result = []
-    for community, partners in seen.items():
-        for partner_id, partner in partners.items():
-            confirmation = confirmations.get(partner_id)
-            status = ("confirmed" if confirmation and not confirmation.stale
-                      else "asked again" if confirmation else "not confirmed")
-            result.append({"community": community, "partner": partner, "status": status,
-                           "confirmation": confirmation})
+    for _, community, partner_id, partner in rows:
+        confirmation = confirmations.get(partner_id)
+        status = ("confirmed" if confirmation and not confirmation.stale
+                  else "asked again" if confirmation else "not confirmed")
+        result.append({"community": community, "partner": partner, "status": status,
+                       "confirmation": confirmation})
     return result
 
 

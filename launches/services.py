@@ -109,32 +109,39 @@ def embargo_sync(*, asset_ids: Iterable[int]) -> None:
     if not ids:
         return
     dates: dict[int, dict[int, datetime]] = defaultdict(dict)
-    cells = (SlotStatus.objects.filter(asset_id__in=ids, kit__embargo=True)
-             .select_related("kit").prefetch_related("kit__market_dates"))
-    for cell in cells:
-        when = cell.kit.go_live_for(cell.market_id)
-        known = dates[cell.asset_id].get(cell.market_id)
-        dates[cell.asset_id][cell.market_id] = max(when, known) if known else when
+    cells = list(SlotStatus.objects.filter(asset_id__in=ids, kit__embargo=True)
+                 .values_list("asset_id", "market_id", "kit_id"))
+    go_live = {}  # kit → {market: date, None: the kit's date}
+    for kit in (LaunchKit.objects.filter(pk__in={k for *_, k in cells})
+                .only("pk", "go_live_at").prefetch_related("market_dates")):
+        go_live[kit.pk] = {None: kit.go_live_at,
+                           **{d.market_id: d.go_live_at for d in kit.market_dates.all()}}
+    for asset_id, market_id, kit_id in cells:
+        when = go_live[kit_id].get(market_id) or go_live[kit_id][None]
+        known = dates[asset_id].get(market_id)
+        dates[asset_id][market_id] = max(when, known) if known else when
     wanted = {(a, m): d for a, by_market in dates.items() for m, d in by_market.items()}
     wanted.update({(a, None): max(by_market.values()) for a, by_market in dates.items()})
     existing = {(e.asset_id, e.market_id): e for e in Embargo.objects.filter(asset_id__in=ids)}
     Embargo.objects.filter(pk__in=[e.pk for key, e in existing.items()
                                    if key not in wanted]).delete()
-    changed = []
+    changed, new = [], []
     for key, when in wanted.items():
         row = existing.get(key)
         if row is None:
-            Embargo.objects.create(asset_id=key[0], market_id=key[1], go_live_at=when)
+            new.append(Embargo(asset_id=key[0], market_id=key[1], go_live_at=when))
         elif row.go_live_at != when:
             row.go_live_at = when
             changed.append(row)
-    Embargo.objects.bulk_update(changed, ["go_live_at"])
+    Embargo.objects.bulk_create(new, batch_size=1000)
+    Embargo.objects.bulk_update(changed, ["go_live_at"], batch_size=1000)
 
 
 def partner_kits(user):
     """The published kits of the communities `user` is a current member of."""
     communities = Membership.objects.current().filter(user=user).values("community_id")
-    return LaunchKit.objects.filter(published=True, communities__in=communities).distinct()
+    return (LaunchKit.objects.filter(published=True, communities__in=communities)
+            .defer("matrix").distinct())
 
 
 def _membership_for(user, kit) -> Membership:
@@ -208,39 +215,79 @@ def slot_flag(*, kit: LaunchKit, slot: Slot, user, what: str, body: str,
 
 
 def kit_reminders(at: datetime | None = None) -> int:
-    """N days before go-live: owners get a digest of incomplete kits, organisations that have
-    not confirmed get a reminder. Each reminder is sent once per kit (KitReminder)."""
+    """N days (LAUNCH_REMINDER_DAYS) before go-live, through the notification centre: each
+    owner gets one digest of their incomplete kits, each partner organisation that has not
+    confirmed (or must confirm again) one reminder naming its kits. Once a day: a rerun the
+    same day sends nothing (KitReminder rows and per-day notice keys). Returns notices sent."""
     at = at or timezone.now()
+    day = timezone.localdate(at)
     horizon = at + timedelta(days=settings.LAUNCH_REMINDER_DAYS)
-    sent = 0
-    kits = LaunchKit.objects.filter(go_live_at__gt=at, go_live_at__lte=horizon)
-    for kit in kits.prefetch_related("owners"):
-        with transaction.atomic():
-            sent += _remind(kit)
+    kits = list(LaunchKit.objects.filter(go_live_at__gt=at, go_live_at__lte=horizon)
+                .defer("matrix").prefetch_related("owners").order_by("go_live_at", "pk"))
+    with transaction.atomic():
+        sent = _owner_digests([k for k in kits if k.readiness < 100], day, at)
+        sent += _partner_reminders([k for k in kits if k.published], day, at)
     return sent
 
 
-def _remind(kit: LaunchKit) -> int:
+def _days(kit, at) -> int:
+    return (timezone.localtime(kit.go_live_at).date() - timezone.localdate(at)).days
+
+
+def _once(kit, key: str) -> bool:
+    """True the first time `key` is claimed for `kit` (concurrent runs: only one wins)."""
+    return KitReminder.objects.get_or_create(kit=kit, key=key[:100])[1]
+
+
+def _owner_digests(kits, day, at) -> int:
+    by_owner: dict[int, list[LaunchKit]] = defaultdict(list)
+    for kit in kits:
+        if _once(kit, f"owners:{day.isoformat()}"):
+            for owner in kit.owners.all():
+                by_owner[owner.pk].append(kit)
     sent = 0
-    if kit.readiness < 100 and KitReminder.objects.get_or_create(kit=kit, key="owners")[1]:
-        sent += notify([u.pk for u in kit.owners.all()], kind=Notice.Kind.ACK_DUE,
-                       key=f"kit:{kit.pk}:owners-digest",
-                       title=f"{kit.name} is {kit.readiness}% ready, "
-                             f"{kit.days_to_go_live} days to go-live",
-                       url=reverse("launches:readiness", args=[kit.pk]))
-    if not kit.published:
-        return sent
-    confirmed = KitConfirmation.objects.filter(kit=kit, stale=False).values("partner_id")
-    waiting = (Membership.objects.current().filter(community__launch_kits=kit)
-               .exclude(partner_id__in=confirmed).values_list("partner_id", "user_id"))
-    by_partner = defaultdict(set)
-    for partner_id, user_id in waiting:
-        by_partner[partner_id].add(user_id)
-    for partner_id, users in sorted(by_partner.items()):
-        if KitReminder.objects.get_or_create(kit=kit, key=f"partner:{partner_id}")[1]:
-            sent += notify(users, kind=Notice.Kind.ACK_DUE, key=f"kit:{kit.pk}:remind",
-                           title=f"Please confirm you have the {kit.name} launch kit",
-                           url=reverse("launches:partner-kit", args=[kit.pk]))
+    for owner_id, mine in sorted(by_owner.items()):
+        lines = [f"- {k.name}: {k.readiness}% ready, go-live {k.go_live_at:%-d %b %Y} "
+                 f"(in {_days(k, at)} days)" for k in mine]
+        title = (f"{mine[0].name} is {mine[0].readiness}% ready, {_days(mine[0], at)} days to "
+                 "go-live" if len(mine) == 1 else f"{len(mine)} launch kits are not ready yet")
+        sent += notify([owner_id], kind=Notice.Kind.ACK_DUE,
+                       key=f"kits-digest:{day.isoformat()}", title=title,
+                       body="Incomplete launch kits going live soon:\n" + "\n".join(lines),
+                       url=reverse("launches:readiness", args=[mine[0].pk]) if len(mine) == 1
+                       else reverse("launches:kits"))
+    return sent
+
+
+def _partner_reminders(kits, day, at) -> int:
+    """One reminder per organisation and day, naming every kit it has yet to confirm."""
+    if not kits:
+        return 0
+    confirmed = set(KitConfirmation.objects.filter(kit__in=kits, stale=False)
+                    .values_list("kit_id", "partner_id"))
+    members = (Membership.objects.current().filter(community__launch_kits__in=kits)
+               .values_list("community__launch_kits", "partner_id", "user_id"))
+    waiting: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for kit_id, partner_id, user_id in members:
+        if (kit_id, partner_id) not in confirmed:
+            waiting[partner_id][kit_id].add(user_id)
+    by_pk = {k.pk: k for k in kits}
+    sent = 0
+    for partner_id, per_kit in sorted(waiting.items()):
+        due = [by_pk[k] for k in sorted(per_kit, key=lambda k: (by_pk[k].go_live_at, k))
+               if _once(by_pk[k], f"partner:{partner_id}:{day.isoformat()}")]
+        if not due:
+            continue
+        users = set().union(*(per_kit[k.pk] for k in due))
+        title = (f"Please confirm you have the launch kit: {due[0].name} (go-live in "
+                 f"{_days(due[0], at)} days)" if len(due) == 1
+                 else f"Please confirm you have {len(due)} launch kits")
+        sent += notify(users, kind=Notice.Kind.ACK_DUE,
+                       key=f"kit-confirm:{partner_id}:{day.isoformat()}", title=title,
+                       body="\n".join(f"- {k.name}: go-live {k.go_live_at:%-d %b %Y}"
+                                      for k in due),
+                       url=reverse("launches:partner-kit", args=[due[0].pk]) if len(due) == 1
+                       else reverse("launches:mine"))
     return sent
 
 

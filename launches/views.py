@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -17,6 +18,7 @@ from assets.models import Asset, Market
 from launches import selectors, services
 from launches.charts import readiness_chart
 from launches.models import LaunchKit, Slot
+from launches.rendering import datalist_html, matrix_html
 
 
 def _staff_only(request) -> None:
@@ -35,15 +37,22 @@ def readiness(request, pk: int):
     _staff_only(request)
     kit = get_object_or_404(LaunchKit.objects.select_related("campaign", "product_line"), pk=pk)
     points = [(timezone.localtime(s.taken_at).strftime("%-d %b %H:%M"), s.readiness)
-              for s in kit.snapshots.order_by("taken_at")]
-    choices = []
-    if is_content_team(request.user):
-        choices = list(Asset.objects.filter(campaign_id=kit.campaign_id, retired=False)
-                       .order_by("title").only("pk", "title", "public_id")[:300])
+              for s in selectors.readiness_points(kit)]
+    selectors.ensure_stored_matrix(kit)
+    can_fill = is_content_team(request.user)
+    choices = ""
+    if can_fill:
+        # One shared, searchable list for every cell's picker (a <datalist>), not a <select>
+        # per cell: the page stays small however many cells are open.
+        # The campaign's newest 300 (a top-N on the id, not a sort of every title).
+        newest = (Asset.objects.filter(campaign_id=kit.campaign_id, retired=False)
+                  .order_by("-pk").values_list("public_id", "title")[:300])
+        choices = datalist_html(sorted(newest, key=lambda c: (c[1].lower(), c[0])))
     return render(request, "launches/readiness.html", {
-        "kit": kit, **selectors.matrix(kit), "acks": selectors.acknowledgements(kit),
+        "kit": kit, "acks": selectors.acknowledgements(kit),
+        "matrix": matrix_html(kit, can_fill=can_fill, csrf_token=get_token(request)),
         "cases": selectors.kit_cases(kit), "choices": choices,
-        "can_fill": is_content_team(request.user),
+        "can_fill": can_fill,
         "chart": mark_safe(readiness_chart(points))})  # noqa: S308 (escaped inside)
 
 
@@ -52,10 +61,10 @@ def readiness(request, pk: int):
 def fill(request, pk: int, slot_pk: int):
     _staff_only(request)
     slot = get_object_or_404(Slot, pk=slot_pk, kit_id=pk)
-    asset = Asset.objects.filter(pk=request.POST.get("asset") or 0).first()
+    asset = _asset_named(request.POST.get("asset"))
     market = Market.objects.filter(pk=request.POST.get("market") or 0).first()
     if asset is None:
-        messages.error(request, "Choose an asset for the slot.")
+        messages.error(request, "Choose an asset for the slot: no asset has that public ID.")
         return redirect("launches:readiness", pk)
     try:
         services.slot_fill(slot=slot, asset=asset, market=market, actor=request.user)
@@ -65,6 +74,17 @@ def fill(request, pk: int, slot_pk: int):
         messages.success(request, f"{asset} fills “{slot.name}”"
                                   + (f" in {market}." if market else " in every market."))
     return redirect("launches:readiness", pk)
+
+
+def _asset_named(value: str | None) -> Asset | None:
+    """The asset a picker names: its public id (the datalist's value) or its id."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    asset = Asset.objects.filter(public_id=value).order_by("pk").first()
+    if asset is None and value.isdigit() and len(value) < 19:
+        asset = Asset.objects.filter(pk=int(value)).first()
+    return asset
 
 
 def _partner_kit(user, pk: int) -> LaunchKit:

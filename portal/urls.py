@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("compliance.api_urls")),
+    path("", include("launches.api_urls")),
 ]
 
 # Before urlpatterns: admin.site.urls binds the index view when it is read.

@@ -9,6 +9,7 @@ import pytest
 from launches import demo
 from launches.models import CellState, LaunchKit
 from tests import factories as f
+from tests.browser.axe import blocking_violations
 from tests.browser.test_cases_browser import signed_in_page
 
 pytestmark = pytest.mark.browser
@@ -43,6 +44,7 @@ def test_the_content_team_fills_the_missing_uk_banner_and_the_matrix_turns_ready
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/staff/launches/")
     expect(page.locator("tbody tr").first).to_contain_text("Spring 2027 launch kit")
+    violations = blocking_violations(page)
     page.get_by_role("link", name="Spring 2027 launch kit").click()
     # then it sees which market misses what: the hero banner in the United Kingdom
     uk = gaps.markets.get(slug="gb")
@@ -51,11 +53,14 @@ def test_the_content_team_fills_the_missing_uk_banner_and_the_matrix_turns_ready
     expect(missing).to_contain_text("Missing")
     expect(missing).to_contain_text("nothing fills this slot yet")
     expect(page.locator(".readiness-percent")).to_have_text(f"{gaps.readiness}% ready")
+    violations += blocking_violations(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "readiness-1366.png"), full_page=True)
     # when it fills the slot with the banner the other markets use
     banner = hero.fills.first().asset
-    missing.get_by_label(f"Asset for {hero.name} in this market").select_option(str(banner.pk))
+    picker = missing.get_by_label(f"Asset for {hero.name} in this market")
+    expect(page.locator(f'#kit-assets option[value="{banner.public_id}"]')).to_have_count(1)
+    picker.fill(banner.public_id)
     missing.get_by_role("button", name="Fill").click()
     # then the matrix turns ready
     expect(page.get_by_role("status").first).to_contain_text("fills “Hero banner” in United")
@@ -67,6 +72,8 @@ def test_the_content_team_fills_the_missing_uk_banner_and_the_matrix_turns_ready
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(SHOTS / "readiness-390.png"), full_page=True)
     page.reload()
+    violations += blocking_violations(page)
+    assert violations == []
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, page.evaluate("""[...document.querySelectorAll('body *')]
         .filter(e => e.scrollWidth > e.clientWidth + 1)

@@ -102,6 +102,22 @@ def approve(content, on_commit):
     return _approve
 
 
+@pytest.fixture
+def ready_kit(kit, square_slot, spring, product_shot, germany, eu_retailers, on_commit):
+    """The kit with its square slot met by a published 2400 px shot, past go-live."""
+    from launches.models import CellState
+    from tests import factories as f
+
+    kit.go_live_at = timezone.now() - timedelta(hours=1)
+    kit.save()
+    with on_commit():
+        asset = f.AssetFactory(title="Summit jacket square", campaign=spring, kind=product_shot,
+                               width=2400, height=2400, markets=[germany])
+        f.PublicationFactory(community=eu_retailers, asset=asset)
+    assert cell(kit, square_slot, germany).state == CellState.READY
+    return kit
+
+
 def cell(kit, slot, market):
     from launches.models import SlotStatus
 

@@ -1,31 +1,12 @@
 """Partners: confirming a kit (asked again after a change) and flagging a slot (a case)."""
 
-import pytest
 from django.urls import reverse
 
 from audit.models import Event
 from cases.models import Case
 from launches.models import CellState, KitCase, KitConfirmation, Slot
 from notifications.models import Notice
-from tests import factories as f
 from tests.launches.conftest import cell
-
-
-@pytest.fixture
-def ready_kit(kit, square_slot, spring, product_shot, germany, eu_retailers, on_commit):
-    """The kit with its square slot met by a published 2400 px shot, past go-live."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    kit.go_live_at = timezone.now() - timedelta(hours=1)
-    kit.save()
-    with on_commit():
-        asset = f.AssetFactory(title="Summit jacket square", campaign=spring, kind=product_shot,
-                               width=2400, height=2400, markets=[germany])
-        f.PublicationFactory(community=eu_retailers, asset=asset)
-    assert cell(kit, square_slot, germany).state == CellState.READY
-    return kit
 
 
 def test_alice_confirms_and_a_changed_slot_asks_alpine_again(ready_kit, square_slot, alice,
