@@ -45,7 +45,9 @@ class User(AbstractUser):
     last_catalog_visit = models.DateTimeField(null=True, blank=True)
     # The zone pages show times in (an IANA name); empty: the zone of the market of the
     # user's community (portal.timezones), else UTC.
-    time_zone = models.CharField(max_length=64, blank=True,
+    # db_default: rows written by code that predates the column (migration tests, old
+    # processes during a deploy) still insert.
+    time_zone = models.CharField(max_length=64, blank=True, db_default="",
                                  help_text="e.g. Europe/Berlin; empty: from the community's "
                                            "market")
 

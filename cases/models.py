@@ -222,7 +222,7 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     # A one-time link the email carries (an invitation's acceptance path, whose token is
     # stored nowhere else): kept only until the email is sent, then cleared.
-    link = models.CharField(max_length=500, blank=True)
+    link = models.CharField(max_length=500, blank=True, db_default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
