@@ -43,6 +43,13 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("email address", unique=True)
     last_catalog_visit = models.DateTimeField(null=True, blank=True)
+    # The zone pages show times in (an IANA name); empty: the zone of the market of the
+    # user's community (portal.timezones), else UTC.
+    # db_default: rows written by code that predates the column (migration tests, old
+    # processes during a deploy) still insert.
+    time_zone = models.CharField(max_length=64, blank=True, db_default="",
+                                 help_text="e.g. Europe/Berlin; empty: from the community's "
+                                           "market")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

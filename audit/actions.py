@@ -34,6 +34,7 @@ CASE_REPLIED = "case.replied"
 CASE_STATUS_CHANGED = "case.status_changed"
 CASE_ASSIGNED = "case.assigned"
 CASE_RESOLVED = "case.resolved"
+CASE_FIX_CONFIRMED = "case.fix_confirmed"
 SYNC_COMPLETED = "sync.completed"
 USER_SSO_LOGIN = "user.sso_login"
 CASE_THREAD_RECEIVED = "case.thread_received"
@@ -80,6 +81,7 @@ ACTIONS: dict[str, str] = {
     CASE_STATUS_CHANGED: "A case moved to another status (payload: from, to).",
     CASE_ASSIGNED: "A case was assigned to a member of support staff.",
     CASE_RESOLVED: "Support resolved a case.",
+    CASE_FIX_CONFIRMED: "The partner confirmed that a case's resolution fixed the problem.",
     SYNC_COMPLETED: "A Cloudinary or Trading Grid sync run finished (payload: counts).",
     USER_SSO_LOGIN: "A partner signed in with Trading Grid (payload: member id, communities "
                     "granted and revoked by the sign-in).",

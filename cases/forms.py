@@ -1,7 +1,9 @@
 """Forms of the case pages (labels and help texts are what screen readers announce)."""
 
 from django import forms
+from django.conf import settings
 
+from cases.attachments import ACCEPT, inspect_upload
 from cases.filters import staff_users
 from cases.models import Case
 from cases.services import BULK_ACTIONS
@@ -13,7 +15,23 @@ C = Case.Category
 CATEGORIES_WITHOUT_ASSET = [C.MISSING_ASSET, C.ALTERNATE_FORMAT, C.OTHER]
 
 
-class OpenCaseForm(forms.Form):
+def attachment_field() -> forms.FileField:
+    limit = settings.CASE_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    return forms.FileField(
+        required=False, label="Screenshot (optional)",
+        help_text=f"PNG, JPEG, GIF, WebP or PDF, up to {limit} MB.",
+        widget=forms.FileInput(attrs={"accept": ACCEPT}))
+
+
+class AttachmentMixin:
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            inspect_upload(upload)  # a ValidationError here is the field's error
+        return upload
+
+
+class OpenCaseForm(AttachmentMixin, forms.Form):
     category = forms.ChoiceField(choices=Case.Category.choices, label="What is wrong?")
     subject = forms.CharField(max_length=200, label="Subject",
                               validators=[no_control_characters])
@@ -22,6 +40,7 @@ class OpenCaseForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000,
                            label="Describe the problem",
                            help_text="Markdown is supported: **bold**, lists, links.")
+    attachment = attachment_field()
 
     def __init__(self, *args, with_asset: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,11 +56,12 @@ class OpenCaseForm(forms.Form):
                                              "you need. Markdown is supported.")
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(AttachmentMixin, forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000,
                            label="Your reply", help_text="Markdown is supported.")
     internal = forms.BooleanField(required=False, label="Internal note (staff only, never "
                                                         "shown to the partner)")
+    attachment = attachment_field()
 
 
 class AssignForm(forms.Form):
@@ -61,7 +81,13 @@ class PriorityForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution_kind = forms.ChoiceField(choices=Case.ResolutionKind.choices,
+    """How support resolves a case. The page offers ONE radio group, `resolution`: a
+    version ("version:<pk>"), a replacement asset ("replacement:<pk>") or "link". The
+    separate `resolution_kind` + `version` / `replacement_asset` fields are still accepted
+    (scripts and older pages post them)."""
+
+    resolution = forms.CharField(required=False, max_length=40)
+    resolution_kind = forms.ChoiceField(choices=Case.ResolutionKind.choices, required=False,
                                         widget=forms.RadioSelect, label="Resolve with")
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     replacement_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -69,6 +95,24 @@ class ResolveForm(forms.Form):
                           label="Replacement link")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000,
                            label="Note to the partner")
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("resolution") or ""
+        if choice:
+            kind, _, pk = choice.partition(":")
+            if kind == "link" and not pk:
+                data.update(resolution_kind="link", version=None, replacement_asset=None)
+            elif kind in ("version", "replacement") and pk.isdigit():
+                field = "version" if kind == "version" else "replacement_asset"
+                data.update(resolution_kind=kind, version=None, replacement_asset=None)
+                data[field] = int(pk)
+            else:
+                raise forms.ValidationError("Choose a version, a replacement or a link.")
+        elif not data.get("resolution_kind"):
+            raise forms.ValidationError("Choose how the case is resolved: a corrected "
+                                        "version, a replacement asset or a link.")
+        return data
 
 
 class BulkForm(forms.Form):

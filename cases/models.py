@@ -98,6 +98,11 @@ class Case(models.Model):
     resolution_link = models.URLField(max_length=1000, blank=True)
     resolution_note = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The partner said the resolution fixed the problem ("This fixed it"); cleared when the
+    # case is reopened or resolved anew.
+    fixed_confirmed_at = models.DateTimeField(null=True, blank=True)
+    fixed_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
@@ -115,6 +120,11 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def resolution_event_key(self) -> str:
+        """The event key of the system message that announced the current resolution."""
+        return f"resolution:{self.resolved_at:%Y%m%dT%H%M%S.%f}" if self.resolved_at else ""
 
 
 class MessageQuerySet(models.QuerySet):
@@ -187,6 +197,7 @@ class Notification(models.Model):
         NEW_VERSION = "new_version", "New version published"
         NOTICE = "notice", "Notification centre notice"
         DIGEST = "digest", "Notification centre daily digest"
+        INVITATION = "invitation", "Invitation to a community"
 
     class Audience(models.TextChoices):
         PARTNER = "partner", "Partner"
@@ -209,6 +220,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # A one-time link the email carries (an invitation's acceptance path, whose token is
+    # stored nowhere else): kept only until the email is sent, then cleared.
+    link = models.CharField(max_length=500, blank=True, db_default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -221,6 +235,7 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} to {self.recipient} ({self.key})"
 
 
+from cases.attachment_models import CaseAttachment  # noqa: E402,F401  (screenshots: #18)
 from cases.rendering_models import (  # noqa: E402,F401  (rendering quality: #15)
     RenderingFix,
     RenderingReport,

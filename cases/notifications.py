@@ -133,8 +133,9 @@ def _claim(notification_id: int) -> bool:
     ).update(claimed_at=now, attempts=F("attempts") + 1) == 1
 
 
-def build_email(row: Notification) -> EmailMultiAlternatives:
-    """The email for one outbox row: plain text with an HTML alternative."""
+def build_email(row: Notification) -> EmailMultiAlternatives | None:
+    """The email for one outbox row: plain text with an HTML alternative (None: the row's
+    news is void, e.g. an invitation withdrawn before it was sent)."""
     if row.notice_id:
         from notifications.emails import build_notice_email
 
@@ -143,6 +144,10 @@ def build_email(row: Notification) -> EmailMultiAlternatives:
         from notifications.emails import build_digest_email
 
         return build_digest_email(row.key, row.recipient)
+    if row.kind == Kind.INVITATION:
+        from communities.emails import build_invitation_email
+
+        return build_invitation_email(row)
     case = row.case
     path = reverse("cases:detail", args=[case.reference])
     context = {"case": case, "message": row.message, "notification": row,
@@ -173,11 +178,17 @@ def deliver(notification_id: int) -> bool:
         Notification.objects.filter(pk=row.pk).update(last_error=REFUSED)
         return False
     try:
-        build_email(row).send()
+        email = build_email(row)
+        if email is None:  # nothing to say any more (an invitation withdrawn or accepted)
+            Notification.objects.filter(pk=row.pk).update(
+                sent_at=timezone.now(), link="", last_error="not sent: no longer needed")
+            return False
+        email.send()
     except Exception as exc:
         Notification.objects.filter(pk=row.pk).update(claimed_at=None, last_error=str(exc)[:500])
         raise
-    Notification.objects.filter(pk=row.pk).update(sent_at=timezone.now(), last_error="")
+    Notification.objects.filter(pk=row.pk).update(sent_at=timezone.now(), last_error="",
+                                                  link="")
     return True
 
 

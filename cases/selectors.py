@@ -32,7 +32,15 @@ def thread_for(user, case: Case):
     """The messages of `case` that `user` may read (partners never get internal notes)."""
     return (case.messages.visible_to(user).select_related("author", "tg_post")
             .prefetch_related(Prefetch("referenced_assets", queryset=Asset.objects.only(
-                "pk", "title", "public_id"))))
+                "pk", "title", "public_id")), "attachments"))
+
+
+def attachment_for(user, case: Case, pk: int):
+    """One attachment of `case` on a message `user` may read; None otherwise."""
+    from cases.models import CaseAttachment, Message
+
+    readable = Message.objects.filter(case=case).visible_to(user).values("pk")
+    return CaseAttachment.objects.filter(case=case, pk=pk, message_id__in=readable).first()
 
 
 def resolution_candidates(case: Case, query: str, limit: int = 15) -> list[Asset]:

@@ -100,6 +100,25 @@ def _add_message(case: Case, *, author, kind: str, body: str, event_key: str = "
     return message
 
 
+def _attach(message: Message, upload, *, uploader):
+    """Store `upload` (validated again here: every caller gets the same rule) on `message`."""
+    from django.core.exceptions import ValidationError as FileRefused
+
+    from cases.attachments import display_name, inspect_upload
+    from cases.models import CaseAttachment
+
+    try:
+        content_type, extension = inspect_upload(upload)
+    except FileRefused as exc:
+        raise CaseError(" ".join(exc.messages))
+    attachment = CaseAttachment(case=message.case, message=message, uploaded_by=uploader,
+                                name=display_name(upload.name, extension),
+                                content_type=content_type, size=upload.size)
+    attachment.file.save(f"upload{extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
 def _change_status(case: Case, *, actor, to: str, note: str = "") -> Message:
     previous = case.status
     if to not in TRANSITIONS[previous]:
@@ -121,7 +140,7 @@ def _change_status(case: Case, *, actor, to: str, note: str = "") -> Message:
 @transaction.atomic
 def case_open(*, opener, asset: Asset | int | None, category: str, subject: str, body: str,
               priority: str = Case.Priority.NORMAL, referenced_assets: Iterable = (),
-              community=None) -> Case:
+              community=None, attachment=None) -> Case:
     """Open a case about an asset the opener can see, on the version they saw — or, with
     `asset=None`, about something missing from the catalog.
 
@@ -151,15 +170,17 @@ def case_open(*, opener, asset: Asset | int | None, category: str, subject: str,
     )
     message = _add_message(case, author=opener, kind=Message.Kind.REPLY, body=body.strip(),
                            referenced=_visible_assets(opener, referenced_assets))
+    stored = _attach(message, attachment, uploader=opener) if attachment else None
     _audit("case.opened", actor=opener, case=case,
-           payload={"category": category, "priority": priority, "message": message.pk})
+           payload={"category": category, "priority": priority, "message": message.pk,
+                    **({"attachment": stored.pk} if stored else {})})
     notifications.announce(case, message, notifications.Kind.CASE_OPENED)
     return case
 
 
 @transaction.atomic
 def case_reply(*, case: Case, author, body: str, internal: bool = False,
-               referenced_assets: Iterable = ()) -> Message:
+               referenced_assets: Iterable = (), attachment=None) -> Message:
     """Add a reply (or, for staff, an internal note) and email the other side on commit.
 
     A partner's reply to a case waiting on them puts it back in progress; support's first
@@ -179,8 +200,10 @@ def case_reply(*, case: Case, author, body: str, internal: bool = False,
     kind = Message.Kind.INTERNAL if internal else Message.Kind.REPLY
     message = _add_message(case, author=author, kind=kind, body=body.strip(),
                            referenced=referenced)
+    stored = _attach(message, attachment, uploader=author) if attachment else None
     _audit("case.replied", actor=author, case=case,
-           payload={"message": message.pk, "kind": kind})
+           payload={"message": message.pk, "kind": kind,
+                    **({"attachment": stored.pk} if stored else {})})
     if not internal:
         # support's first answer starts the case; the partner's answer hands it back
         starts = S.NEW if staff else S.WAITING_ON_PARTNER
@@ -289,10 +312,11 @@ def case_resolve(*, case: Case, actor, resolution_kind: str, version: AssetVersi
     case.resolution_kind, case.resolution_version = resolution_kind, version
     case.resolution_asset, case.resolution_link = target_asset, link
     case.resolution_note, case.resolved_at = note.strip(), timezone.now()
+    case.fixed_confirmed_at = case.fixed_confirmed_by = None
     status_message = _change_status(case, actor=actor, to=S.RESOLVED)
     status_message.body = f"Resolved: {case.get_resolution_kind_display().lower()}.\n\n{note}"
     # The structured flag Trading Grid threads recognise a resolution by (cases.threads).
-    status_message.event_key = f"resolution:{case.resolved_at:%Y%m%dT%H%M%S.%f}"
+    status_message.event_key = case.resolution_event_key
     status_message.save(update_fields=["body", "event_key"])
     _audit("case.resolved", actor=actor, case=case, payload={
         "resolution_kind": resolution_kind, "resolution_version": getattr(version, "pk", None),
@@ -331,11 +355,45 @@ def case_reopen(*, case: Case, actor) -> Case:
         raise CaseError(f"This case can no longer be reopened (the window closed on "
                         f"{deadline:%Y-%m-%d}). Please open a new case.")
     now = timezone.now()
-    case.resolved_at = case.closed_at = None
+    case.resolved_at = case.closed_at = case.fixed_confirmed_at = None
+    case.fixed_confirmed_by = None
     case.sla_due_at = sla_due(case.priority, now)
     case.sla_reminded_at = None
     message = _change_status(case, actor=actor, to=S.IN_PROGRESS)
     notifications.announce(case, message, notifications.Kind.REOPENED, actor=actor)
+    return case
+
+
+@transaction.atomic
+def case_take(*, case: Case, actor) -> Case:
+    """"Assign to me": a member of staff takes a case (audited like any assignment)."""
+    return case_assign(case=case, actor=actor, assignee=actor)
+
+
+@transaction.atomic
+def case_confirm_fixed(*, case: Case, actor) -> Case:
+    """The partner says the resolution fixed the problem ("This fixed it").
+
+    Recorded on the case and in its thread (support sees it there and in the queue), and
+    audited; the assignee (or the support mailbox) is emailed on commit. Saying it twice
+    changes nothing.
+    """
+    case = _readable(Case.objects.select_for_update().get(pk=case.pk), actor)
+    if is_brand_staff(actor):
+        raise CaseError("Only the partner can say that the resolution fixed the problem.")
+    if case.status != S.RESOLVED:
+        raise CaseError("Only a resolved case can be confirmed as fixed.")
+    if case.fixed_confirmed_at is not None:
+        return case
+    case.fixed_confirmed_at, case.fixed_confirmed_by = timezone.now(), actor
+    case.save()
+    who = actor.get_full_name() or actor.email
+    message = _add_message(case, author=actor, kind=Message.Kind.SYSTEM,
+                           event_key=f"fixed:{case.resolution_event_key}",
+                           body=f"{who} confirmed that the resolution fixed the problem.")
+    _audit("case.fix_confirmed", actor=actor, case=case,
+           payload={"message": message.pk, "resolution_kind": case.resolution_kind})
+    notifications.announce(case, message, notifications.Kind.REPLY)
     return case
 
 

@@ -78,7 +78,7 @@ def case_open(request):
     if asset_id:
         asset = get_object_or_404(Asset.objects.visible_to(request.user).select_related(
             "approved_version"), pk=int(asset_id) if asset_id.isdigit() else 0)
-    form = OpenCaseForm(request.POST or None, with_asset=asset is not None)
+    form = OpenCaseForm(request.POST or None, request.FILES or None, with_asset=asset is not None)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_open(opener=request.user, asset=asset, **form.cleaned_data)
@@ -100,12 +100,22 @@ def case_open(request):
 @login_required
 def case_detail(request, ref: str):
     case = _case_or_404(request, ref)
+    return render(request, "cases/detail.html", _detail_context(request, case, ReplyForm()))
+
+
+def _detail_context(request, case: Case, reply_form: ReplyForm) -> dict:
     staff = is_brand_staff(request.user)
     context = {
         "case": case, "thread": selectors.thread_for(request.user, case), "staff": staff,
-        "reply_form": ReplyForm(),
+        "reply_form": reply_form,
         "asset_url": selectors.asset_url(case.asset_id) if case.asset_id else "",
         "reopen_deadline": services.reopen_deadline(case), "now": timezone.now(),
+        # the partner is asked "did this fix it?" (with a way to reopen) on the resolution
+        "offer_feedback": (not staff and case.status == Case.Status.RESOLVED
+                           and case.fixed_confirmed_at is None),
+        # the thread's resolution message is not repeated under the resolution card
+        "resolution_shown_key": (case.resolution_event_key
+                                 if case.resolution_kind and not case.is_open else ""),
     }
     if case.resolution_asset_id:
         context["resolution_asset_url"] = selectors.asset_url(case.resolution_asset_id)
@@ -119,22 +129,42 @@ def case_detail(request, ref: str):
             resolve_form=ResolveForm(), picker_query=query,
             candidates=selectors.resolution_candidates(case, query) if case.is_open else [],
         )
-    return render(request, "cases/detail.html", context)
+    return context
 
 
 @require_POST
 @login_required
 def case_reply(request, ref: str):
     case = _case_or_404(request, ref)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
+        if "attachment" in form.errors:  # the page comes back with the reply kept
+            return render(request, "cases/detail.html", _detail_context(request, case, form),
+                          status=400)
         messages.error(request, "Write a message first.")
         return redirect("cases:detail", ref=case.reference)
     internal = form.cleaned_data["internal"]
     return _run(request, case, services.case_reply,
                 "Internal note added." if internal else "Reply sent.",
                 case=case, author=request.user, body=form.cleaned_data["body"],
-                internal=internal)
+                internal=internal, attachment=form.cleaned_data.get("attachment"))
+
+
+@login_required
+def case_attachment(request, ref: str, pk: int):
+    """Download an attachment: whoever may read the case and the message (partners never
+    get one on an internal note). Always a download, never shown inline."""
+    from django.http import FileResponse
+
+    case = _case_or_404(request, ref)
+    attachment = selectors.attachment_for(request.user, case, pk)
+    if attachment is None:
+        raise Http404("No such attachment.")
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.name, content_type=attachment.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @require_POST
@@ -163,6 +193,22 @@ def case_assign(request, ref: str):
         return redirect("cases:detail", ref=case.reference)
     return _run(request, case, services.case_assign, "Assignee saved.", case=case,
                 actor=request.user, assignee=form.cleaned_data["assignee"])
+
+
+@require_POST
+@staff_required
+def case_take(request, ref: str):
+    case = _case_or_404(request, ref)
+    return _run(request, case, services.case_take, "Assigned to you.", case=case,
+                actor=request.user)
+
+
+@require_POST
+@login_required
+def case_confirm_fixed(request, ref: str):
+    case = _case_or_404(request, ref)
+    return _run(request, case, services.case_confirm_fixed,
+                "Thank you: support can see that this fixed it.", case=case, actor=request.user)
 
 
 @require_POST

@@ -24,6 +24,11 @@ from communities.models import (
     Publication,
     TradingGridEvent,
 )
+from communities.publishing import (
+    market_mismatches,
+    publication_mismatches,
+    publication_preview,
+)
 from communities.services import (
     LANGUAGE_TAG,
     community_set_defaults,
@@ -157,6 +162,26 @@ class PublicationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # a publication is published or withdrawn, never edited
 
+    def add_view(self, request, form_url="", extra_context=None):
+        """"Preview" (a second submit button) shows what the publication would expose and
+        any market warning, and keeps the form filled in; nothing is saved."""
+        if request.method == "POST" and "_preview" in request.POST:
+            form = PublicationForm(request.POST)
+            if form.is_valid():
+                draft = Publication(**form.cleaned_data)
+                extra_context = {**(extra_context or {}), **_preview_context(draft)}
+                request.GET = request.POST.copy()  # the admin's initial data, from the draft
+                request.GET.pop("csrfmiddlewaretoken", None)
+                request.GET.pop("_preview", None)
+                request.method = "GET"
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        publication = self.get_object(request, object_id)
+        if publication is not None:
+            extra_context = {**(extra_context or {}), **_preview_context(publication)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         publication = publication_create(
@@ -165,6 +190,8 @@ class PublicationAdmin(admin.ModelAdmin):
             market=data.get("market"), kind=data.get("kind"))
         obj.pk, obj.published_at, obj.published_by = (
             publication.pk, publication.published_at, publication.published_by)
+        for mismatch in publication_mismatches(publication):
+            messages.warning(request, _mismatch_text(mismatch, publication.community))
 
     def delete_model(self, request, obj):
         publication_delete(publication=obj, actor=request.user)
@@ -172,6 +199,19 @@ class PublicationAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for publication in queryset.select_related("community", "asset"):
             publication_delete(publication=publication, actor=request.user)
+
+
+def _mismatch_text(mismatch, community) -> str:
+    covered = ", ".join(sorted(str(m) for m in community.markets.all()))
+    return (f"Check the markets: {mismatch.subject} is for {', '.join(mismatch.markets)}, "
+            f"but {community} covers {covered}. Published anyway; withdraw it if this "
+            "was a mistake.")
+
+
+def _preview_context(publication: Publication) -> dict:
+    return {"publication_preview": publication_preview(publication),
+            "publication_mismatches": publication_mismatches(publication),
+            "publication_draft": publication}
 
 
 @admin.register(TradingGridEvent)
@@ -210,8 +250,12 @@ def publish_to_community(modeladmin, request, queryset):
         modeladmin.message_user(request, "You may not publish assets.", messages.ERROR)
         return None
     form = ChooseCommunityForm(request.POST if "apply" in request.POST else None)
+    mismatches = []
     if form.is_valid():
         publishable = queryset.approved()
+        mismatches = market_mismatches(form.cleaned_data["community"],
+                                       publishable.prefetch_related("markets"))
+    if form.is_valid() and (not mismatches or "confirm_markets" in request.POST):
         created = publication_create_many(community=form.cleaned_data["community"],
                                           assets=publishable, actor=request.user)
         skipped = queryset.count() - publishable.count()
@@ -220,8 +264,11 @@ def publish_to_community(modeladmin, request, queryset):
                      + (f"; {skipped} not approved or retired, skipped." if skipped else "."),
             messages.SUCCESS)
         return None
+    # A market mismatch (a US-only asset to EU Retailers) is a warning, not a block: the
+    # page comes back with the assets named and a "Publish anyway" button.
     context = {**modeladmin.admin_site.each_context(request), "form": form,
-               "assets": queryset, "opts": modeladmin.model._meta,
+               "assets": queryset, "opts": modeladmin.model._meta, "mismatches": mismatches,
+               "community": form.cleaned_data["community"] if mismatches else None,
                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
                "title": "Publish to a community"}
     return TemplateResponse(request, "communities/admin/publish_to_community.html", context)

@@ -234,8 +234,9 @@ def invitation_create(*, inviter, community: Community, email: str,
                       now: datetime | None = None) -> tuple[Invitation, str]:
     """A partner admin invites a colleague into `community` on behalf of the admin's partner.
 
-    Returns the invitation and its one-time token (only its hash is stored); the email
-    with the acceptance link is sent by a task once the transaction commits. A newer
+    Returns the invitation and its one-time token (only its hash is stored on the
+    invitation); the email with the acceptance link goes through the outbox, sent by a task
+    once the transaction commits. A newer
     invitation to the same address and community replaces a pending one.
     """
     now = now or timezone.now()
@@ -257,14 +258,16 @@ def invitation_create(*, inviter, community: Community, email: str,
             expires_at=now + timedelta(days=ttl),
         )
         path = reverse("communities:accept_invitation", kwargs={"token": token})
-        transaction.on_commit(lambda: _queue_invitation_email(invitation.pk, path))
+        _queue_invitation_email(invitation, path)
     return invitation, token
 
 
-def _queue_invitation_email(invitation_id: int, path: str) -> None:
-    from communities.tasks import send_invitation_email
+def _queue_invitation_email(invitation: Invitation, path: str) -> None:
+    """Through the one email outbox, in this transaction: never lost, sent once, retried."""
+    from notifications.services import queue_email
 
-    send_invitation_email.delay(invitation_id, path)
+    queue_email(kind="invitation", key=f"invitation:{invitation.pk}",
+                recipient=invitation.email, link=path)
 
 
 def invitation_accept(*, invitation: Invitation, user, now: datetime | None = None

@@ -5,16 +5,12 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import OperationalError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from communities import tradinggrid
 from communities.models import Invitation, TradingGridEvent
 from communities.sync import SyncAlreadyRunning, apply_event, sync_directory
-from portal.validators import single_line
 
 logger = logging.getLogger(__name__)
 
@@ -66,20 +62,15 @@ def apply_tradinggrid_event(self, event_pk: int) -> str:
 
 @shared_task(name="communities.tasks.send_invitation_email")
 def send_invitation_email(invitation_pk: int, path: str) -> bool:
-    """Email an invitation's acceptance link (the path carries the one-time token)."""
-    invitation = (Invitation.objects.select_related("community", "partner", "invited_by")
-                  .filter(pk=invitation_pk).first())
+    """Kept for tasks queued before invitations went through the outbox: it now puts the
+    email in the outbox (once per invitation) like every other sender."""
+    from communities.services import _queue_invitation_email
+
+    invitation = Invitation.objects.filter(pk=invitation_pk).first()
     if invitation is None or not invitation.is_pending():
         return False
-    context = {"invitation": invitation, "brand_name": settings.BRAND_NAME,
-               "accept_url": settings.SITE_URL + path}
-    send_mail(
-        subject=single_line(f"{invitation.invited_by} invited you to {invitation.community} "
-                            f"on the {settings.BRAND_NAME} Partner Portal"),
-        message=render_to_string("communities/email/invitation.txt", context),
-        html_message=render_to_string("communities/email/invitation.html", context),
-        from_email=None, recipient_list=[invitation.email],
-    )
+    with transaction.atomic():
+        _queue_invitation_email(invitation, path)
     return True
 
 

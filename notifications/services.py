@@ -182,3 +182,18 @@ def set_preferences(user, choices: dict[str, str], tz: str | None = None) -> Non
                                                 defaults={"delivery": how})
         if tz is not None:
             DigestSchedule.objects.update_or_create(user=user, defaults={"timezone": tz})
+
+
+def queue_email(*, kind: str, key: str, recipient: str, link: str = "",
+                audience: str = "partner"):
+    """Put one email in the outbox (idempotent per key and recipient) and queue its sending
+    on commit: for senders with no notice behind them, e.g. a community invitation, whose
+    recipient has no account yet. The sweep sends it should the queued task be lost."""
+    from cases.models import Notification
+    from cases.notifications import queue_ids
+
+    row, _ = Notification.objects.get_or_create(
+        key=key, recipient=recipient,
+        defaults={"kind": kind, "audience": audience, "link": link})
+    queue_ids([row.pk])
+    return row

@@ -29,18 +29,24 @@ def mark_read(request):
 
 @login_required
 def preferences(request):
-    """Per kind: immediately, daily digest or off; and the time zone of the digest."""
+    """Per kind: immediately, daily digest or off; and the user's time zone (pages show
+    times in it, the digest goes out at 07:00 in it)."""
+    from zoneinfo import available_timezones
+
     from notifications.models import REQUIRED_KINDS, Delivery, DigestSchedule, Preference
 
     error = ""
     if request.method == "POST":
         choices = {kind: request.POST.get(f"kind-{kind}", "") for kind in Notice.Kind.values}
+        tz = request.POST.get("timezone", "").strip() or None
         try:
-            services.set_preferences(request.user, choices,
-                                     tz=request.POST.get("timezone", "").strip() or None)
+            services.set_preferences(request.user, choices, tz=tz)
         except ValueError as exc:
             error = str(exc)
         else:
+            if tz and tz != request.user.time_zone:  # the zone every page shows times in
+                request.user.time_zone = tz
+                request.user.save(update_fields=["time_zone"])
             return redirect("notifications:preferences")
     current = dict(Preference.objects.filter(user=request.user)
                    .values_list("kind", "delivery"))
@@ -52,5 +58,7 @@ def preferences(request):
              for value, label in Notice.Kind.choices]
     return render(request, "notifications/preferences.html",
                   {"kinds": kinds, "error": error,
-                   "timezone": schedule.timezone if schedule else "UTC"},
+                   "timezone": (request.user.time_zone or getattr(request, "time_zone", "")
+                                or (schedule.timezone if schedule else "UTC")),
+                   "time_zones": sorted(available_timezones())},
                   status=400 if error else 200)

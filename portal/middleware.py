@@ -49,3 +49,34 @@ class RejectNulBytesMiddleware:
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain")
         return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """Show times in the signed-in user's time zone (portal.timezones), for the whole request.
+
+    `request.time_zone` is the zone's name; `request.time_zone_source` says where it comes
+    from: "chosen" by the user, their "community"'s market, or the "default" (UTC). The
+    API stays in UTC.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        from portal.timezones import user_time_zone, zone_info
+
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/"):  # the API speaks UTC (ISO 8601 with "Z")
+            user = None
+        if user is not None and user.is_authenticated:
+            name, source = user_time_zone(user)
+        else:
+            name, source = timezone.get_default_timezone_name(), "default"
+        request.time_zone, request.time_zone_source = name, source
+        timezone.activate(zone_info(name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -410,6 +411,10 @@ PORTAL_PRODUCTION_CHECKS = not DEBUG
 
 # --- Cases --------------------------------------------------------------------
 CASE_REOPEN_WINDOW_DAYS = env_int("CASE_REOPEN_WINDOW_DAYS", 14, minimum=0)
+# Case attachments (a screenshot or a PDF): private files under this folder, never served by
+# URL; the case page's download view checks who may read the case and the message.
+CASE_ATTACHMENTS_DIR = env_str("CASE_ATTACHMENTS_DIR", str(VAR_DIR / "case-attachments"))
+CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 
 LOGGING = {
     "version": 1,

@@ -57,7 +57,8 @@ def test_partner_pages_have_no_serious_accessibility_violations(
 
 def test_support_pages_have_no_serious_accessibility_violations(
         browser, live_server, presets, support, alice_asset, case_on_asset):
-    paths = ["/", "/cases/queue/", "/cases/queue/?q=00001", f"/cases/{case_on_asset.reference}/",
+    paths = ["/", "/cases/queue/", "/cases/queue/?q=00001", "/cases/queue/?q=Bob",
+             f"/cases/{case_on_asset.reference}/",
              "/audit/received/", "/admin/", "/admin/cases/case/",
              f"/admin/cases/case/{case_on_asset.pk}/change/"]
     problems = _check(browser, live_server, support, paths)
@@ -67,9 +68,16 @@ def test_support_pages_have_no_serious_accessibility_violations(
 def test_content_pages_have_no_serious_accessibility_violations(
         browser, live_server, presets, content, alice_asset, eu_retailers):
     f.AssetVersionFactory(asset=alice_asset)
-    paths = ["/", "/admin/", "/admin/assets/asset/",
+    f.AssetFactory(title="Ridge Runner box")  # so a filter shows "1 result (2 total)"
+    us = f.MarketFactory(slug="us", name="United States")
+    eu_retailers.markets.set([f.MarketFactory(slug="de", name="Germany")])
+    rule = f.PublicationFactory(community=eu_retailers, asset=None, market=us)  # warns
+    # the content team's landing page after sign-in: the versions awaiting review
+    paths = ["/", "/admin/", "/admin/assets/asset/", "/admin/assets/asset/?review=waiting",
+             "/admin/assets/asset/?q=Trailblazer",
              f"/admin/assets/asset/{alice_asset.pk}/change/",
              "/admin/communities/publication/", "/admin/communities/publication/add/",
+             f"/admin/communities/publication/{rule.pk}/change/",
              f"/staff/currency/assets/{alice_asset.pk}/",
              f"/staff/currency/communities/{eu_retailers.pk}/"]
     problems = _check(browser, live_server, content, paths)

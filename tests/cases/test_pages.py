@@ -160,7 +160,7 @@ def test_support_assigns_notes_and_resolves_from_the_case_page(bob_case, support
                                    "note": "This year's box."})
     # then
     case = Case.objects.get()
-    assert f'value="{corrected.pk}"' in picker
+    assert f'value="version:{corrected.pk}"' in picker  # one radio group: kind:pk
     assert (case.assignee, case.priority, case.status) == (support, "high", "resolved")
     assert case.resolution_version == corrected
     assert case.messages.filter(kind="internal").count() == 1
