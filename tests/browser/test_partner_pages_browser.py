@@ -201,3 +201,19 @@ def test_an_empty_search_offers_a_spelling_and_a_missing_asset_report(live_serve
         "href", "/cases/new/")
     expect(page.get_by_role("link", name="✕ Market: jp")).to_be_visible()
     expect(page.get_by_role("button", name="Download selected as one ZIP")).to_be_hidden()
+
+    # when: bob follows the link and reports what he could not find, without an asset
+    page.get_by_role("link", name="Report a missing asset").click()
+    page.wait_for_url(f"{live_server.url}/cases/new/")
+    page.get_by_label("Subject").fill("Ridge Runner box for Japan")
+    page.get_by_label("What are you looking for?").fill("The ja-JP packaging shot, JPG.")
+    page.get_by_role("button", name="Send report").click()
+
+    # then: a missing-asset case without an asset, on its own page
+    page.wait_for_url("**/cases/CASE-*/")
+    from cases.models import Case
+
+    case = Case.objects.get(subject="Ridge Runner box for Japan")
+    assert case.asset_id is None and case.category == Case.Category.MISSING_ASSET
+    assert case.opener_id == bob.pk
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ridge Runner box for Japan")
