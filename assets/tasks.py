@@ -107,11 +107,8 @@ def sync_preset_transformation(self, preset_pk: int) -> str:
     try:
         return preset_sync_transformation(preset_id=preset_pk)
     except client.CloudinaryError as exc:
-        if self.request.retries < self.max_retries and not self.request.is_eager:
-            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)
-                             ) from exc
-        log.warning("named transformation of preset %s not synced: %s", preset_pk, exc)
-        return f"deferred: {exc}"
+        return _retry_or_defer(self, exc, "named transformation of preset %s not synced: %s",
+                               preset_pk)
 
 
 @shared_task(name="assets.tasks.regenerate_preset_derivatives", bind=True, max_retries=8,
@@ -123,11 +120,7 @@ def regenerate_preset_derivatives(self, preset_pk: int, public_ids: list[str]) -
     try:
         return derivatives_regenerate(preset_id=preset_pk, public_ids=public_ids)
     except client.CloudinaryError as exc:
-        if self.request.retries < self.max_retries and not self.request.is_eager:
-            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)
-                             ) from exc
-        log.warning("derivatives of preset %s not regenerated: %s", preset_pk, exc)
-        return f"deferred: {exc}"
+        return _retry_or_defer(self, exc, "derivatives of preset %s not regenerated: %s", preset_pk)
 
 
 @shared_task(name="assets.tasks.request_derivatives", bind=True, max_retries=8, acks_late=True)
@@ -138,8 +131,13 @@ def request_derivatives(self, version_pk: int, community_ids: list[int]) -> str:
     try:
         return derivatives_request(version_pk=version_pk, community_ids=community_ids)
     except client.CloudinaryError as exc:
-        if self.request.retries < self.max_retries and not self.request.is_eager:
-            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)
-                             ) from exc
-        log.warning("derivatives of version %s not requested: %s", version_pk, exc)
-        return f"deferred: {exc}"
+        return _retry_or_defer(self, exc, "derivatives of version %s not requested: %s", version_pk)
+
+
+def _retry_or_defer(task, exc, message: str, *args) -> str:
+    """A Cloudinary error: retry with backoff while retries remain (never when eager), else
+    log `message % (*args, exc)` and leave the work to its sweep or the next change."""
+    if task.request.retries < task.max_retries and not task.request.is_eager:
+        raise task.retry(exc=exc, countdown=min(2 ** task.request.retries * 5, 600)) from exc
+    log.warning(message, *args, exc)
+    return f"deferred: {exc}"
