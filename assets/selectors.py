@@ -26,9 +26,14 @@ from assets.models import Asset, DownloadPreset, Market
 NEW_FOR_YOU_FALLBACK = timedelta(days=30)
 
 
-def catalog_queryset(user):
-    """The assets `user` may see, with what a result card shows."""
-    return Asset.objects.visible_to(user).select_related(
+def catalog_queryset(user, rule=None, broad: bool = False):
+    """The assets `user` may see, with what a result card shows. `rule`: the user's
+    communities.visibility.UserRule when the caller read it already; `broad`: see
+    UserRule.apply (for the facet statement)."""
+    from communities.visibility import rule_for
+
+    rule = rule or rule_for(user)
+    return rule.apply(Asset.objects.all(), broad=broad).select_related(
         "product_line", "campaign", "kind", "approved_version", "current_version")
 
 
@@ -148,19 +153,20 @@ _TAXONOMY_FACETS = {
 
 
 def facet_counts(data, base_queryset, search_memo: dict | None = None,
-                 families: Families | None = None, request=None
-                 ) -> tuple[list[Facet], int | None]:
+                 families: Families | None = None, request=None,
+                 page: "PageSlice | None" = None) -> tuple[list[Facet], int | None]:
     """Counts per value of every facet, each with all the *other* filters applied.
 
     With `families` (the catalog page), the Language facet too: how many of the listed
     families are in each locale — the master's own, or a variant's the user may see.
     Also returns how many assets match all the filters when that came with the
-    counts (PostgreSQL: one statement for everything), else None.
+    counts (PostgreSQL: one statement for everything), else None; and then fills in
+    `page.ids`, the ids of that page of the results, from the same statement.
     """
     extra = {"families": families, "request": request}
     if connection.vendor == "postgresql":
         try:
-            counts, total = facet_values_in_one_query(data, base_queryset, extra)
+            counts, total = facet_values_in_one_query(data, base_queryset, extra, page)
         except EmptyResultSet:  # a base that matches nothing by construction (`.none()`)
             counts, total = facet_values_per_facet(data, base_queryset, None, extra), None
     else:
@@ -259,8 +265,33 @@ def _conditional_counts(queryset, buckets: dict):
 _FOREIGN_KEY_FACETS = ("product_line", "campaign", "kind")
 
 
-def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
+@dataclass
+class PageSlice:
+    """One page of the results, asked of the facet statement: `offset`, `limit` and the
+    filter set's `ordering` (AssetFilter.ordering) in; `ids`, in that order, out."""
+
+    offset: int
+    limit: int
+    ordering: list[str]
+    ids: list[int] | None = None
+
+    def columns(self) -> list[str]:
+        """The columns the ordering needs besides the id."""
+        return [name for name in (f.lstrip("-") for f in self.ordering) if name != "id"]
+
+    def order_by_sql(self) -> str:
+        qn = connection.ops.quote_name
+        return ", ".join(f"{qn('pk' if f.lstrip('-') == 'id' else f.lstrip('-'))} "
+                         f"{'DESC' if f.startswith('-') else 'ASC'}" for f in self.ordering)
+
+
+def facet_values_in_one_query(data, base_queryset, extra: dict | None = None,
+                              page: PageSlice | None = None):
     """`facet_values_per_facet` in one PostgreSQL statement, plus the total of matching assets.
+
+    With `page`, the same statement also lists the ids of that page of the results (into
+    `page.ids`): the visibility rule and the search are evaluated once per request, for
+    the facets and the page alike (issue #17).
 
     Raises EmptyResultSet for a base that cannot match anything (the caller counts
     that one the ORM way, which costs no query).
@@ -277,9 +308,10 @@ def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
         base_of[name] = f"facet_base_{name}" if name in data else "facet_base_all"
     ctes, params = [], []
     for cte, others in bases.items():
+        order_columns = page.columns() if page is not None and cte == "facet_base_all" else []
         sql, cte_params = _facet_columns(AssetFilter(others, queryset=base_queryset,
                                                      **extra).qs,
-                                         now).query.sql_with_params()
+                                         now, order_columns).query.sql_with_params()
         ctes.append(f"{cte} AS MATERIALIZED ({sql})")
         params.extend(cte_params)
     branches = ["SELECT 'total', '', '', COUNT(*), 0 FROM facet_base_all"]
@@ -291,6 +323,11 @@ def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
         branch, branch_params = _language_branches(base_of["language"], families)
         branches.extend(branch)
         params.extend(branch_params)
+    if page is not None:
+        order = page.order_by_sql()
+        branches.append(f"(SELECT 'page', pk::text, '', 0, ROW_NUMBER() OVER (ORDER BY {order}) "  # noqa: S608
+                        f"FROM facet_base_all ORDER BY {order} LIMIT %s OFFSET %s)")
+        params += [page.limit, page.offset]
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(branches)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -298,15 +335,20 @@ def facet_values_in_one_query(data, base_queryset, extra: dict | None = None):
     counts = {name: [] for name in FACETS}
     total = 0
     own, by_locale = {}, {}
+    page_ids = []
     for facet, value, label, count, position in rows:
         if facet == "total":
             total = count
+        elif facet == "page":
+            page_ids.append(int(value))
         elif facet == "language":
             (by_locale if position else own)[value] = count
         elif count:
             counts[facet].append((value, label, count))
     if families is not None:
         counts["language"] = _language_rows(own, by_locale)
+    if page is not None:
+        page.ids = page_ids
     return counts, total
 
 
@@ -324,8 +366,9 @@ def _language_branches(cte: str, families: Families) -> tuple[list[str], list]:
     return branches, params
 
 
-def _facet_columns(queryset, now):
-    """The columns the facets group by, a boolean per condition bucket."""
+def _facet_columns(queryset, now, order_columns=()):
+    """The columns the facets group by, a boolean per condition bucket, and the columns the
+    page's ordering needs (`order_columns`: updated_at, title, the search's rank)."""
     buckets = {f"{name}_{key}": ExpressionWrapper(condition, output_field=BooleanField())
                for name in ("orientation", "updated_since")
                for key, (_, condition) in _buckets(name, now).items()}
@@ -334,7 +377,8 @@ def _facet_columns(queryset, now):
     market_ids = ArraySubquery(Asset.markets.through.objects.filter(asset_id=OuterRef("pk"))
                                .values("market_id"))
     return queryset.order_by().values("pk", *(f"{f}_id" for f in _FOREIGN_KEY_FACETS),
-                                      "format", "locale", market_ids=market_ids, **buckets)
+                                      "format", "locale", *order_columns,
+                                      market_ids=market_ids, **buckets)
 
 
 def _facet_branches(name: str, cte: str, now) -> tuple[list[str], list]:

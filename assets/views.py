@@ -1,5 +1,6 @@
 """Partner pages of the catalog: browse and search, the asset page, downloads, API tokens."""
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from assets.downloads import (
 from assets.filters import FACETS, REVIEW_STATES, SORTS, AssetFilter
 from assets.models import Asset
 from assets.search import suggest_queries
+from communities.visibility import rule_for
 from portal.ids import ids_from
 from portal.redirects import redirect_next
 
@@ -58,18 +60,26 @@ def catalog(request):
     # hide every asset that names no market (global assets); it needs a "global" option.
     # One card per family of a master and its locale variants (staff sorting out review
     # states see every asset on its own).
-    visible = selectors.catalog_queryset(request.user)
+    rule = rule_for(request.user)
+    visible = selectors.catalog_queryset(request.user, rule)
     families = None if staff and request.GET.get("review") else selectors.family_index(visible)
     base = selectors.catalog_heads(visible, families)
     memo: dict = {}  # the results and every facet share one spelling check (SQLite)
     filterset = AssetFilter(request.GET, queryset=base, request=request, search_memo=memo,
                             families=families)
-    facets, total = selectors.facet_counts(request.GET, base, memo, families=families,
-                                           request=request)
-    paginator = Paginator(filterset.qs, _page_size(request))
+    size = _page_size(request)
+    wanted = selectors.PageSlice(offset=(_page_number(request) - 1) * size, limit=size,
+                                 ordering=filterset.ordering())
+    # The facet statement reads much of what the user sees: driven from the grants (broad).
+    facets, total = selectors.facet_counts(
+        request.GET, selectors.catalog_heads(selectors.catalog_queryset(
+            request.user, rule, broad=True), families),
+        memo, families=families, request=request, page=wanted)
+    results = filterset.qs
     if total is not None:
-        paginator.count = total  # counted with the facets: spares a COUNT(*) over the rule
-    page = paginator.get_page(request.GET.get("page"))
+        # counted and paged with the facets: no COUNT(*), and the page's rows by their ids
+        results = KnownPage(total, wanted, base)
+    page = Paginator(results, size).get_page(request.GET.get("page"))
     visit = request.user.last_catalog_visit
     fresh = selectors.newly_visible_ids(request.user, visit,
                                         [a.pk for a in page.object_list]) if not staff else set()
@@ -94,6 +104,34 @@ def catalog(request):
         "empty": empty_state(request, filterset, base) if not page.object_list else None,
     }
     return render(request, "catalog/catalog.html", context)
+
+
+def _page_number(request) -> int:
+    try:
+        return max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+class KnownPage(Sequence):
+    """The results as the paginator sees them: `total` long, of which the facet statement
+    listed one page's ids (`wanted`: selectors.PageSlice). That page's rows are read by id
+    from `queryset` (the visible assets: the rule checked once more, cheaply); any other
+    slice (a page number past the end, which the paginator turns into the last page) is
+    read from `queryset` as usual."""
+
+    def __init__(self, total: int, wanted, queryset):
+        self.total, self.wanted, self.queryset = total, wanted, queryset
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and index.start == self.wanted.offset:
+            ids = self.wanted.ids
+            rows = {asset.pk: asset for asset in self.queryset.filter(pk__in=ids)}
+            return [rows[pk] for pk in ids if pk in rows]
+        return list(self.queryset.order_by(*self.wanted.ordering)[index])
 
 
 def empty_state(request, filterset, base) -> dict:

@@ -31,7 +31,11 @@ equality conditions); the property test proves the two equal, and
 `manage.py asset_grants --check` finds drift in production.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -54,29 +58,85 @@ USE_GRANTS = True
 MAX_EXPANDED_RULES = 100
 
 
-def visible_assets(queryset: QuerySet, user, at=None) -> QuerySet:
+def visible_assets(queryset: QuerySet, user, at=None, *, broad: bool = False) -> QuerySet:
     """Restrict `queryset` (of Asset) to what `user` may see.
 
     Costs one small query when it is built (the user's current communities), and none per
     asset: the database reads those communities' grants from the (community, asset) index,
-    so the cost follows what the partner can see, not the number of assets.
+    so the cost follows what the partner can see, not the number of assets. `broad`: see
+    `UserRule.apply`.
     """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return queryset.none()
-    if is_brand_staff(user):
-        return queryset
+    return rule_for(user, at).apply(queryset, broad=broad)
+
+
+@dataclass(frozen=True)
+class UserRule:
+    """The rule for one user at one moment, read once (the user's current communities) and
+    applied to as many querysets as a request needs."""
+
+    at: object
+    staff: bool = False
+    nobody: bool = False
+    communities: object = None  # the grant path: a list of ids; the reference: a subquery
+
+    def apply(self, queryset: QuerySet, *, broad: bool = False) -> QuerySet:
+        """`queryset` restricted to what the user may see.
+
+        `broad`: the statement reads much of what the user sees (the catalog's facets and
+        its page): on PostgreSQL it is then driven from the grants, a primary-key probe
+        each, instead of letting the planner scan the asset table (`_granted`). Leave it off
+        for selective statements (one asset, a page of ids, a master's variants): there
+        the grants are a hashed lookup beside the statement's own index.
+        """
+        if self.nobody:
+            return queryset.none()
+        if self.staff:
+            return queryset
+        if not USE_GRANTS:
+            return reference_visible_assets(queryset, self.communities, self.at)
+        granted = AssetGrant.objects.filter(community_id__in=self.communities).values(
+            "asset_id")
+        return queryset.filter(_granted(granted, broad), approval_state=ApprovalState.APPROVED,
+                               retired=False).filter(_past_go_live(self.communities, self.at))
+
+
+def rule_for(user, at=None) -> UserRule:
+    """`UserRule` of `user` at `at` (default now): one query for a partner, none for staff."""
     at = at or timezone.now()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return UserRule(at, nobody=True)
+    if is_brand_staff(user):
+        return UserRule(at, staff=True)
     communities = user_community_ids(user, at)
     if USE_GRANTS:
         # The publication half of the rule, kept in AssetGrant (communities/grants.py): an
         # index range per community instead of every rule against every asset. The user's
         # communities are read first (one small query): as constants they let PostgreSQL
         # read the (community, asset) index; as a subquery it hashed the whole table.
-        ids = list(communities.values_list("community_id", flat=True))
-        granted = AssetGrant.objects.filter(community_id__in=ids).values("asset_id")
-        return queryset.filter(pk__in=granted, approval_state=ApprovalState.APPROVED,
-                               retired=False).filter(_past_go_live(ids, at))
-    return reference_visible_assets(queryset, communities, at)
+        communities = list(communities.values_list("community_id", flat=True))
+    return UserRule(at, communities=communities)
+
+
+class _IdInArray(Func):
+    """``id = ANY(ARRAY(subquery))`` (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def _granted(granted: QuerySet, broad: bool) -> Q | _IdInArray:
+    """The asset is among `granted` (asset ids of the grant table).
+
+    `broad` on PostgreSQL: ``id = ANY(ARRAY(...))``: the grants are read first (an index range
+    per community) and each becomes a probe of the asset's primary key, so the statement
+    follows what the partner can see. As ``id IN (subquery)`` PostgreSQL estimated a
+    semi-join of the partner's ~10,000 grants as cheaper by scanning all 100,000 assets
+    (bench/plans: 70 ms against 46 ms for the catalog's facet statement).
+    """
+    if broad and connection.vendor == "postgresql":
+        return _IdInArray(F("pk"), ArraySubquery(granted))
+    return Q(pk__in=granted)
 
 
 def reference_visible_assets(queryset: QuerySet, communities, at) -> QuerySet:
