@@ -24,6 +24,7 @@ copy of the approved version (`Asset.release_public_id`, delivery type
 Staff review the master itself (`master=True`): signed, with a token when configured.
 """
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -100,22 +101,44 @@ def _page_expiry() -> int:
 
 def _url(target: Target, transformation: list[dict], fmt: str | None, *,
          expires_at: int | None = None) -> str:
-    """A signed delivery URL; with a token key, an expiring token instead of the signature."""
+    """A signed delivery URL; with a token key, an expiring token instead of the signature.
+
+    Memoised (issue #17: a catalog page builds ~120 of them, ~0.3 ms of the SDK's Python
+    each): a URL is a pure function of the copy (public id and version: a new version or a
+    revocation renames the copy), the transformation, the token's expiry bucket and the
+    account's configuration, and all of them are in the key.
+    """
     ensure_configured()
+    key = _token_key()
+    config = cloudinary.config()
+    arguments = (target, tuple(tuple(sorted(step.items())) for step in transformation), fmt,
+                 (expires_at or _page_expiry()) if key else None, key, _secure(),
+                 (config.cloud_name, config.api_secret, config.secure_distribution,
+                  config.cname, config.private_cdn, config.upload_prefix))
+    try:
+        # a download's own expiry (expires_at) is unique to it: not worth remembering
+        return (_signed_url if expires_at is None else _signed_url.__wrapped__)(*arguments)
+    except TypeError:  # a step with a list or dict in it (not hashable): built each time
+        return _signed_url.__wrapped__(*arguments)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _signed_url(target: Target, steps: tuple, fmt: str | None, expires_at: int | None,
+                key: str, secure: bool, account: tuple) -> str:
+    transformation = [dict(step) for step in steps]
     options = {
         "resource_type": target.resource_type,
         "type": target.type,
         "transformation": transformation,
         "sign_url": True,
-        "secure": _secure(),
+        "secure": secure,
     }
     if target.version:
         options["version"] = target.version
     if fmt:
         options["format"] = fmt
-    key = _token_key()
     if key:
-        options["auth_token"] = {"key": key, "expiration": expires_at or _page_expiry()}
+        options["auth_token"] = {"key": key, "expiration": expires_at}
     else:
         options["auth_token"] = False
     url, _ = cloudinary.utils.cloudinary_url(target.public_id, **options)
