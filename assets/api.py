@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from django.db import connection
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,12 +22,39 @@ from assets.api_filters import ApiAssetFilter, FormatParameterHint
 from assets.cloudinary import delivery
 from assets.downloads import asset_download, preset_for
 from assets.models import Asset, AssetVersion, DerivativeFact, DownloadPreset
+from assets.paging import KnownPage, ids_and_total
+from communities.visibility import rule_for
 
 
 class CatalogPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_known(self, queryset, listing, request, view=None):
+        """`paginate_queryset`, with the total and the page's ids read in one statement of
+        `listing` (the same filters and order; the rule driven from the grants) instead of
+        a COUNT(*) and a page query that each evaluate the rule (issue #17); the page's
+        rows are then read from `queryset` by id. `?page=last`, a page past the end or an
+        empty result take the usual way."""
+        size = self.get_page_size(request)
+        try:
+            number = int(request.query_params.get(self.page_query_param) or 1)
+        except ValueError:
+            number = 0
+        if not size or number < 1:
+            return super().paginate_queryset(queryset, request, view)
+        wanted = selectors.PageSlice(offset=(number - 1) * size, limit=size,
+                                     ordering=list(listing.query.order_by))
+        wanted.ids, total = ids_and_total(listing, wanted.offset, size)
+        if total is None:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.page = self.django_paginator_class(KnownPage(total, wanted, queryset),
+                                                size).page(number)
+        if self.page.paginator.num_pages > 1 and self.template is not None:
+            self.display_page_controls = True
+        return list(self.page)
 
 
 class TermSerializer(serializers.Serializer):
@@ -269,9 +297,19 @@ class AssetViewSet(FormatParameterHint, viewsets.ReadOnlyModelViewSet):
     pagination_class = CatalogPagination
     lookup_value_converter = "int"
 
-    def get_queryset(self):
-        queryset = selectors.catalog_queryset(self.request.user).prefetch_related("markets")
-        return queryset
+    def get_queryset(self, broad: bool = False):
+        if not hasattr(self, "_rule"):  # the user's communities, read once per request
+            self._rule = rule_for(self.request.user)
+        return selectors.catalog_queryset(self.request.user, self._rule,
+                                          broad=broad).prefetch_related("markets")
+
+    def paginate_queryset(self, queryset):
+        # PostgreSQL only: elsewhere the rule has no grant-driven form, and a second filter
+        # set would repeat the embedded search's spelling check
+        if self.action != "list" or self.paginator is None or connection.vendor != "postgresql":
+            return super().paginate_queryset(queryset)
+        listing = self.filter_queryset(self.get_queryset(broad=True))
+        return self.paginator.paginate_known(queryset, listing, self.request, view=self)
 
     def get_serializer_class(self):
         return AssetDetailSerializer if self.action == "retrieve" else AssetSerializer

@@ -1,6 +1,5 @@
 """Partner pages of the catalog: browse and search, the asset page, downloads, API tokens."""
 
-from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from assets.downloads import (
 )
 from assets.filters import FACETS, REVIEW_STATES, SORTS, AssetFilter
 from assets.models import Asset
+from assets.paging import KnownPage
 from assets.search import suggest_queries
 from communities.visibility import rule_for
 from portal.ids import ids_from
@@ -111,27 +111,6 @@ def _page_number(request) -> int:
         return max(int(request.GET.get("page", 1)), 1)
     except ValueError:
         return 1
-
-
-class KnownPage(Sequence):
-    """The results as the paginator sees them: `total` long, of which the facet statement
-    listed one page's ids (`wanted`: selectors.PageSlice). That page's rows are read by id
-    from `queryset` (the visible assets: the rule checked once more, cheaply); any other
-    slice (a page number past the end, which the paginator turns into the last page) is
-    read from `queryset` as usual."""
-
-    def __init__(self, total: int, wanted, queryset):
-        self.total, self.wanted, self.queryset = total, wanted, queryset
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __getitem__(self, index):
-        if isinstance(index, slice) and index.start == self.wanted.offset:
-            ids = self.wanted.ids
-            rows = {asset.pk: asset for asset in self.queryset.filter(pk__in=ids)}
-            return [rows[pk] for pk in ids if pk in rows]
-        return list(self.queryset.order_by(*self.wanted.ordering)[index])
 
 
 def empty_state(request, filterset, base) -> dict:

@@ -1,9 +1,13 @@
 """The assets API: same visibility and filters as the pages, schema-valid responses."""
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
+from django.http import QueryDict
 from rest_framework.test import APIClient
 
+from assets import selectors
+from assets.api_filters import ApiAssetFilter
 from audit.models import Event
 from tests import factories as f
 from tests.api.openapi import assert_matches_schema, openapi_schema
@@ -110,8 +114,9 @@ def test_the_list_query_count_does_not_grow(bob, eu_retailers):
         return len(queries)
 
     # when / then
-    # session, user, roles, bob's current communities (their grants are read in the count
-    # and rows: communities/grants.py), count, rows, markets
+    # session, user, roles, bob's current communities (their grants are read in the ids
+    # and rows: communities/grants.py), the page's ids with the total (one statement:
+    # assets.paging.ids_and_total), its rows by id, markets
     # On SQLite the search asks once which of its words nothing contains (spelling
     # tolerance, assets.search; issue #18); PostgreSQL uses its trigram index instead.
     assert fetch(10) == fetch(50) == (7 if connection.vendor == "postgresql" else 8)
@@ -128,3 +133,36 @@ def test_the_schema_builds_and_the_docs_render(client_for, bob):
         p["name"] for p in schema["paths"]["/api/v1/assets/"]["get"]["parameters"]}
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
     assert served.status_code == 200
+
+
+@pytest.mark.parametrize("params", [{}, {"page": 2}, {"page": 3}, {"sort": "name", "page": 2},
+                                    {"q": "boot", "page": 2}, {"page": "last"}])
+def test_pages_list_what_plain_pagination_lists(api, bob, eu_retailers, jp_resellers, params):
+    # given: 11 assets for bob (some boots) beside one he may not see
+    for i in range(11):
+        published_asset(eu_retailers, title=f"{'Trail boot' if i % 2 else 'Jacket'} {i:02}")
+    published_asset(jp_resellers, title="Trail boot JP")
+    client = api(bob)
+    # when
+    with count_queries() as queries:
+        body = _get(client, ASSETS, {"page_size": 4, **params}).json()
+    # then: the same ids and total as Django's own pagination of the ORM listing
+    data = QueryDict(mutable=True)
+    data.update({k: v for k, v in params.items() if k != "page"})
+    listing = ApiAssetFilter(data, queryset=selectors.catalog_queryset(bob)).qs
+    expected = Paginator(listing, 4).page(
+        Paginator(listing, 4).num_pages if params.get("page") == "last"
+        else params.get("page", 1))
+    assert [a["id"] for a in body["results"]] == [a.pk for a in expected.object_list]
+    assert body["count"] == expected.paginator.count
+    assert bool(body["next"]) == expected.has_next()
+    counted = [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    if connection.vendor == "postgresql":  # the total came with the page's ids
+        assert len(counted) == (1 if params.get("page") == "last" else 0)
+
+
+@pytest.mark.parametrize("page", [5, 0, -1, "x"])
+def test_a_page_out_of_range_is_still_a_404(api, bob, eu_retailers, page):
+    for i in range(3):
+        published_asset(eu_retailers, title=f"Boot {i}")
+    _get(api(bob), ASSETS, {"page_size": 2, "page": page}, status=404)
