@@ -185,7 +185,6 @@ VERSION_BASE = 1_700_000_000
 
 BENCH_EMAIL = "bench.partner@example.com"  # in 5 communities (sees ~9,750)
 SMALL_EMAIL = "bench.small@example.com"  # in 1 community (sees ~1,950) at every size
-BENCH_PASSWORD = "bench-password-17"  # noqa: S105 - the load benchmark logs in with it
 DIRECT_PER_COMMUNITY = 40
 # Taxonomy per 100,000 assets. Past 100,000 the product lines and campaigns grow with the
 # catalog, so a community's rules match the same number of assets (~1,950 per community:
@@ -342,11 +341,7 @@ def seed_catalog(world: World) -> Stopwatch:
             for c in range(world.communities)])
         users = User.objects.bulk_create(
             [User(email=f"bench{u}@partner.example") for u in range(world.users - 2)])
-        bench = User(email=BENCH_EMAIL)
-        small = User(email=SMALL_EMAIL)
-        for user in (bench, small):
-            user.set_password(BENCH_PASSWORD)
-        users += User.objects.bulk_create([bench, small])
+        users += User.objects.bulk_create([User(email=BENCH_EMAIL), User(email=SMALL_EMAIL)])
         memberships = []
         c_count = len(communities)
         for u, user in enumerate(users):
