@@ -219,24 +219,29 @@ def explain(directory: Path, label: str, statements: list[Statement]) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of each SELECT of the request that reads the asset table,
     one file each, and an index saying which of them scan the asset table sequentially."""
     directory.mkdir(parents=True, exist_ok=True)
-    index = []
+    for stale in directory.glob(f"{label}-*.txt"):  # a previous run's statements
+        stale.unlink()
+    index, seen = [], set()
     with connection.cursor() as cursor:
         for number, (sql, params, many) in enumerate(statements, start=1):
             if many or not sql.lstrip().upper().startswith(("SELECT", "WITH")) \
                     or '"assets_asset"' not in sql:
                 continue
             kind = ("facets" if "facet" in sql.lower() else
-                    "page" if re.search(r"LIMIT 24\b|LIMIT 50\b", sql) else f"q{number:02d}")
+                    "page" if re.search(r"LIMIT 24\b|LIMIT 50\b", sql) else "")
+            kind = kind if kind and kind not in seen else f"q{number:02d}"
+            seen.add(kind)
             cursor.execute(sql, params)  # warm
             cursor.fetchall()
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            name = f"{label}-{number:02d}-{kind}.txt"
+            name = f"{label}-{kind}.txt"
             (directory / name).write_text(
                 f"-- statement {number} of the request ({label}); parameters: {params!r}\n"
                 f"{sql}\n\n{plan}\n")
             took = re.search(r"Execution Time: ([\d.]+) ms", plan)
-            seq = ("SEQ SCAN of assets_asset" if "Seq Scan on assets_asset" in plan
+            # the asset table itself, not assets_assetkind or assets_asset_markets
+            seq = ("SEQ SCAN of assets_asset" if re.search(r"Seq Scan on assets_asset\b", plan)
                    else "no seq scan of assets_asset")
             index.append(f"{name}: {took.group(1) if took else '?'} ms, {seq}")
     (directory / f"{label}-index.txt").write_text("\n".join(index) + "\n")
