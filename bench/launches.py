@@ -52,6 +52,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import User  # noqa: E402
 from accounts.roles import CONTENT_TEAM  # noqa: E402
 from assets.models import Asset, AssetKind, AssetVersion, Campaign, DownloadPreset, Market  # noqa: E402
+from bench.seed import bare_sql, check, id_array, terms  # noqa: E402
 from communities.models import Community, Membership, Partner  # noqa: E402
 from launches import readiness, selectors  # noqa: E402
 from launches.models import (  # noqa: E402
@@ -68,21 +69,11 @@ CAMPAIGNS, MARKETS, KINDS = 10, 30, 10
 SIZES = "ARRAY[[1600,1600],[2400,2400],[1920,600],[2000,2000],[3000,2000]]"
 
 
-def _terms(model, prefix, count):
-    model.objects.bulk_create([model(slug=f"{prefix}-{i}", name=f"{prefix.title()} {i}")
-                               for i in range(count)], ignore_conflicts=True)
-    return list(model.objects.filter(slug__startswith=f"{prefix}-").order_by("slug"))
-
-
-def _ids(objects) -> str:
-    return "ARRAY[" + ",".join(str(o.pk) for o in objects) + "]::bigint[]"
-
-
 def seed_assets(n: int, campaigns, markets, kinds) -> None:
     """Assets, their versions and markets in a handful of INSERT ... SELECT statements."""
     print(f"seeding {n} assets ...", flush=True)
     started = time.perf_counter()
-    kind_of = f"({_ids(kinds)})[1 + (i / 20) % {len(kinds)}]"
+    kind_of = f"({id_array(kinds)})[1 + (i / 20) % {len(kinds)}]"
     with connection.cursor() as cursor:
         cursor.execute(f"""
         INSERT INTO assets_asset (asset_id, public_id, resource_type, delivery_type, asset_folder,
@@ -105,7 +96,7 @@ def seed_assets(n: int, campaigns, markets, kinds) -> None:
             1700000000 + i, '', now(), now(), '', '', false,
             CASE WHEN i % 20 = 5 THEN '' ELSE 'partner-portal/releases/bench-' || i END,
             1700000000 + i, '',
-            ({_ids(campaigns)})[1 + (i / 200) % {len(campaigns)}], {kind_of}
+            ({id_array(campaigns)})[1 + (i / 200) % {len(campaigns)}], {kind_of}
         FROM generate_series(1, {int(n)}) AS i""")
         number = "substring(a.asset_id from 7)::int"
         cursor.execute("""
@@ -134,10 +125,10 @@ def seed_assets(n: int, campaigns, markets, kinds) -> None:
         # A quarter of the assets are global (no market), the rest in one or two markets.
         cursor.execute(f"""
         INSERT INTO assets_asset_markets (asset_id, market_id)
-        SELECT a.id, ({_ids(markets)})[1 + {number} % {len(markets)}] FROM assets_asset a
+        SELECT a.id, ({id_array(markets)})[1 + {number} % {len(markets)}] FROM assets_asset a
         WHERE a.asset_id LIKE 'bench-%' AND {number} % 4 <> 0
         UNION
-        SELECT a.id, ({_ids(markets)})[1 + ({number} + 7) % {len(markets)}] FROM assets_asset a
+        SELECT a.id, ({id_array(markets)})[1 + ({number} + 7) % {len(markets)}] FROM assets_asset a
         WHERE a.asset_id LIKE 'bench-%' AND {number} % 4 <> 0 AND {number} % 3 = 0""")
     print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
 
@@ -215,9 +206,9 @@ def seed_kit(campaign, markets, kinds, staff) -> LaunchKit:
 
 
 def seed(n_assets: int) -> None:
-    campaigns = _terms(Campaign, "bench-campaign", CAMPAIGNS)
-    markets = _terms(Market, "bench-market", MARKETS)
-    kinds = _terms(AssetKind, "bench-kind", KINDS)
+    campaigns = terms(Campaign, "bench-campaign", CAMPAIGNS)
+    markets = terms(Market, "bench-market", MARKETS)
+    kinds = terms(AssetKind, "bench-kind", KINDS)
     with connection.cursor() as cursor:  # like bench/catalog.py, the bench owns the catalog
         cursor.execute("TRUNCATE assets_asset, assets_assetversion CASCADE")
     seed_assets(n_assets, campaigns, markets, kinds)
@@ -234,19 +225,6 @@ def seed(n_assets: int) -> None:
                                        contents=readiness.contents_for(kit, cells, partner.pk))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def bare_sql(querysets):
-    """Run the SQL of querysets (or of (sql, params) statements) on a cursor."""
-    statements = [qs if isinstance(qs, tuple) else qs.query.sql_with_params()
-                  for qs in querysets]
-
-    def run():
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-    return run
 
 
 def measure(cases, runs: int) -> list[tuple]:
@@ -270,12 +248,6 @@ def measure(cases, runs: int) -> list[tuple]:
         p95 = max(0, round(0.95 * len(req)) - 1)
         rows.append((name, statistics.median(req), req[p95], statistics.median(flo), flo[p95]))
     return rows
-
-
-def check(response, status=200):
-    if response.status_code != status:
-        raise SystemExit(f"unexpected {response.status_code}: {response.content[:300]!r}")
-    return response
 
 
 def main() -> None:
