@@ -30,6 +30,7 @@ from assets.paging import KnownPage
 from assets.search import suggest_queries
 from communities.visibility import rule_for
 from portal.ids import ids_from
+from portal.middleware import no_time_zone
 from portal.redirects import redirect_next
 
 PAGE_SIZE = 24
@@ -242,6 +243,7 @@ def catalog_back_url(request) -> str:
     return catalog_path
 
 
+@no_time_zone
 @never_cache
 @login_required
 @require_GET
@@ -253,6 +255,7 @@ def download(request, pk: int, preset: str):
     return redirect(link.url)
 
 
+@no_time_zone
 @never_cache
 @login_required
 @require_POST

@@ -51,12 +51,21 @@ class RejectNulBytesMiddleware:
         return self.get_response(request)
 
 
+def no_time_zone(view):
+    """Mark a view that shows no times (a redirect to a signed link): TimeZoneMiddleware
+    then spares the query that finds the user's zone (issue #17: the download redirect)."""
+    view.no_time_zone = True
+    return view
+
+
 class TimeZoneMiddleware:
     """Show times in the signed-in user's time zone (portal.timezones), for the whole request.
 
     `request.time_zone` is the zone's name; `request.time_zone_source` says where it comes
     from: "chosen" by the user, their "community"'s market, or the "default" (UTC). The
-    API stays in UTC.
+    API stays in UTC. Views marked with `no_time_zone` keep the default zone, unlooked-up.
+    The zone is activated when the view is known (process_view), so it holds for the view
+    and its template, and deactivated when the response leaves.
     """
 
     def __init__(self, get_response):
@@ -65,18 +74,22 @@ class TimeZoneMiddleware:
     def __call__(self, request):
         from django.utils import timezone
 
-        from portal.timezones import user_time_zone, zone_info
-
-        user = getattr(request, "user", None)
-        if request.path.startswith("/api/"):  # the API speaks UTC (ISO 8601 with "Z")
-            user = None
-        if user is not None and user.is_authenticated:
-            name, source = user_time_zone(user)
-        else:
-            name, source = timezone.get_default_timezone_name(), "default"
-        request.time_zone, request.time_zone_source = name, source
-        timezone.activate(zone_info(name))
+        request.time_zone = timezone.get_default_timezone_name()
+        request.time_zone_source = "default"
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.utils import timezone
+
+        from portal.timezones import user_time_zone, zone_info
+
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or getattr(view_func, "no_time_zone", False):
+            return None  # the API speaks UTC (ISO 8601 with "Z"); a redirect shows no time
+        if user is not None and user.is_authenticated:
+            request.time_zone, request.time_zone_source = user_time_zone(user)
+        timezone.activate(zone_info(request.time_zone))
+        return None

@@ -8,6 +8,8 @@ import pytest
 from cases import services
 from portal.timezones import user_time_zone, zone_for_market
 from tests import factories as f
+from tests.catalog.fixtures import presets  # noqa: F401, F811
+from tests.helpers import count_queries
 
 AT = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # 11:00 in Berlin, 19:00 in Tokyo
 
@@ -79,3 +81,18 @@ def test_the_preferences_page_offers_the_derived_zone(markets, charlie, client_f
 def test_the_api_stays_in_utc(markets, case_at_ten_utc, bob, client_for):
     body = client_for(bob).get(f"/api/v1/cases/{case_at_ten_utc.pk}/").json()
     assert body["created_at"].endswith("Z") and "T10:00:00" in body["created_at"]
+
+
+def test_a_redirect_to_a_download_does_not_look_up_the_zone(markets, bob, client_for,
+                                                            alice_asset, presets):  # noqa: F811
+    # given: bob's zone comes from his community's market (one query on every page)
+    client = client_for(bob)
+    # when
+    with count_queries() as queries:
+        response = client.get(f"/assets/{alice_asset.pk}/download/original/")
+    # then: the view is marked no_time_zone, so no market is read for it
+    assert response.status_code == 302
+    assert not [q for q in queries.captured_queries if '"assets_market"' in q["sql"]]
+    with count_queries() as page_queries:
+        assert client.get("/catalog/").status_code == 200
+    assert [q for q in page_queries.captured_queries if '"assets_market"' in q["sql"]]
