@@ -7,6 +7,7 @@ these services never stream bytes, they return the link to redirect to.
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from assets.cloudinary.delivery import DownloadLink, download_link, zip_link
@@ -31,38 +32,40 @@ class Grant:
 
 
 def grant_for(user, assets: list[Asset]) -> Grant:
-    """The partner and community to name in audit events (two queries at most).
+    """The partner and community to name in audit events (one query).
 
     The community is the user's only community, or the one an asset was
     published to directly; rule-based access across several communities is
     left unnamed rather than guessed.
     """
+    published = Publication.objects.filter(asset__in=assets, community_id=OuterRef("community_id"))
     memberships = list(Membership.objects.current().filter(user=user)
-                       .select_related("community", "partner").order_by("pk"))
+                       .select_related("community", "partner")
+                       .annotate(direct=Exists(published)).order_by("pk"))
     if not memberships:
         return Grant(None, None)  # brand staff
     if len(memberships) == 1:
         return Grant(memberships[0].partner, memberships[0].community)
-    by_community = {m.community_id: m for m in memberships}
-    direct = (Publication.objects.filter(asset__in=assets, community_id__in=by_community)
-              .values_list("community_id", flat=True).first())
-    chosen = by_community.get(direct, memberships[0])
+    direct = next((m for m in memberships if m.direct), None)
+    chosen = direct or memberships[0]
     return Grant(chosen.partner, chosen.community if direct else None)
 
 
-def preset_for(asset: Asset, slug: str, user=None) -> DownloadPreset:
+def preset_for(asset: Asset, slug: str, user=None, rule=None) -> DownloadPreset:
     """The active preset `slug`, if it applies to `asset` and is offered to `user` (a
     community's own presets only to its members; without a user: global ones only);
-    otherwise Http404."""
-    presets = offered_presets_queryset(user) if user is not None else \
+    otherwise Http404. `rule`: the user's `UserRule` when the caller read it (its
+    communities are not read again)."""
+    communities = rule.communities if rule is not None else None
+    presets = offered_presets_queryset(user, communities) if user is not None else \
         DownloadPreset.objects.filter(active=True, communities__isnull=True)
     preset = presets.filter(slug=slug).prefetch_related("kinds").first()
     if preset is None or not preset_applies(preset, asset):
         raise Http404("No such download preset for this asset.")
-    return _as_offered(preset, user)
+    return _as_offered(preset, user, communities)
 
 
-def _as_offered(preset: DownloadPreset, user) -> DownloadPreset:
+def _as_offered(preset: DownloadPreset, user, communities=None) -> DownloadPreset:
     """`preset` with the user's community's own definition applied, if it has one (a
     rendering fix made only for that community, #15)."""
     if user is None:
@@ -70,7 +73,7 @@ def _as_offered(preset: DownloadPreset, user) -> DownloadPreset:
     from assets.preset_changes import with_override
     from communities.selectors import preset_override_for
 
-    return with_override(preset, preset_override_for(user, preset))
+    return with_override(preset, preset_override_for(user, preset, communities=communities))
 
 
 def zip_preset_for(assets: list[Asset], slug: str, user=None) -> DownloadPreset | None:
@@ -102,8 +105,7 @@ def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLin
         link = download_link(asset, preset)
     except LookupError:
         raise Http404("This asset is being prepared for download; try again in a minute.")
-    with transaction.atomic():
-        _record(user, asset, preset, grant, {"delivery": "single"})
+    _record(user, asset, preset, grant, {"delivery": "single"})  # its own transaction
     return link
 
 

@@ -436,9 +436,10 @@ def active_presets() -> list[DownloadPreset]:
                 .prefetch_related("kinds"))
 
 
-def offered_presets_queryset(user):
+def offered_presets_queryset(user, communities=None):
     """Active presets `user` may use: the global ones and those of the user's current
-    communities (brand staff: all of them)."""
+    communities (brand staff: all of them). `communities`: those community ids when the
+    caller has read them already (`UserRule.communities`)."""
     from accounts.roles import is_brand_staff
 
     presets = DownloadPreset.objects.filter(active=True)
@@ -448,8 +449,10 @@ def offered_presets_queryset(user):
         return presets
     from communities.visibility import user_community_ids
 
+    if communities is None:
+        communities = user_community_ids(user)
     return presets.filter(Q(communities__isnull=True)
-                          | Q(communities__in=user_community_ids(user))).distinct()
+                          | Q(communities__in=communities)).distinct()
 
 
 def offered_presets(user) -> list[DownloadPreset]:

@@ -249,8 +249,9 @@ def catalog_back_url(request) -> str:
 @require_GET
 def download(request, pk: int, preset: str):
     """Audit, then redirect to a signed, expiring Cloudinary link (bytes never pass here)."""
-    asset = get_object_or_404(selectors.catalog_queryset(request.user), pk=pk)
-    chosen = preset_for(asset, preset, request.user)
+    rule = rule_for(request.user)  # the user's communities, read once for the request
+    asset = get_object_or_404(selectors.catalog_queryset(request.user, rule=rule), pk=pk)
+    chosen = preset_for(asset, preset, request.user, rule=rule)
     link = asset_download(user=request.user, asset=asset, preset=chosen)
     return redirect(link.url)
 

@@ -141,15 +141,17 @@ def locale_preferences(user, at=None) -> LocalePreferences:
     return prefs
 
 
-def preset_override_for(user, preset, at=None):
+def preset_override_for(user, preset, at=None, communities=None):
     """The override of `preset` (`PresetOverride`) that applies to `user`: the one of a
     community they currently belong to (the lowest community id when several have one), or
-    None. Brand staff and anonymous users get the preset's own definition."""
+    None. Brand staff and anonymous users get the preset's own definition. `communities`:
+    the user's current community ids when the caller has read them (`UserRule.communities`)."""
     from communities.models import PresetOverride
 
     if not getattr(user, "is_authenticated", False):
         return None
-    current = Membership.objects.current(at or timezone.now()).filter(user=user)
-    return (PresetOverride.objects.filter(preset=preset,
-                                          community_id__in=current.values("community_id"))
+    if communities is None:
+        communities = Membership.objects.current(at or timezone.now()).filter(
+            user=user).values("community_id")
+    return (PresetOverride.objects.filter(preset=preset, community_id__in=communities)
             .order_by("community_id").first())

@@ -241,3 +241,28 @@ def test_a_zip_preset_not_offered_for_every_asset_is_refused_by_name(client_for,
     # then
     assert "Web 1200 WebP is not offered for “Spec sheet”" in response.content.decode()
     assert _downloads() == []
+
+
+def test_a_download_reads_the_partners_communities_once_and_names_the_publishing_one(
+        client_for, bob, alpine, presets, eu_retailers):
+    # given: bob is in two communities; the asset is published only to the second
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.catalog.fixtures import published_asset
+
+    outdoor = f.CommunityFactory(tg_id="COMM-OUTDOOR", name="Outdoor Specialists")
+    f.MembershipFactory(user=bob, community=outdoor, partner=alpine)
+    asset = published_asset(outdoor, title="Trail poster")
+    client = client_for(bob)
+    client.get(_download(asset, "web-1200-webp"))  # warm: the session, the user's roles
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_download(asset, "web-1200-webp"))
+    # then: the visibility rule's read of his communities is reused for the preset and
+    # its community override; the audit names the community that published the asset
+    assert response.status_code == 302
+    membership_reads = [q for q in queries.captured_queries
+                        if 'FROM "communities_membership"' in q["sql"]]
+    assert len(membership_reads) == 2, [q["sql"][:120] for q in membership_reads]
+    assert _downloads()[-1].community_id == outdoor.pk
