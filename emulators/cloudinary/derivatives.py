@@ -184,7 +184,8 @@ def _render_one(emu, res, spec: str) -> dict:
             "url": url, "secure_url": url}
 
 
-def _store_derived(emu, res, entries: list[dict]) -> None:
+def store_derived(emu, res, entries: list[dict]) -> None:
+    """Keep `entries` in the resource's ``derived`` (replacing same transformations)."""
     with emu.store.lock:
         names = {e["transformation"] for e in entries}
         res.derived = [d for d in res.derived if d["transformation"] not in names] + entries
@@ -213,7 +214,7 @@ def eager(emu, res, params: dict) -> tuple[list[dict] | None, dict]:
         emu.store.eager_requests.append(record)
     if not record["eager_async"]:
         entries = [_render_one(emu, res, s) for s in specs]
-        _store_derived(emu, res, entries)
+        store_derived(emu, res, entries)
         record["status"] = "processed"
         return _public(entries), {}
     with _pending:
@@ -226,7 +227,7 @@ def eager(emu, res, params: dict) -> tuple[list[dict] | None, dict]:
 def _run_async(emu, res, specs, record) -> None:
     try:
         entries = [_render_one(emu, res, s) for s in specs]
-        _store_derived(emu, res, entries)
+        store_derived(emu, res, entries)
         emu.store.changed()
         record["status"] = "processed"
         emu.notifier.emit("eager", {

@@ -14,7 +14,7 @@ import string
 import urllib.request
 import uuid
 
-from . import derivatives, mutations, rendering
+from . import breakpoints, derivatives, mutations, rendering
 from .access import parse_access_control, store_access_control
 from .errors import ApiError, bad_request, not_found
 from .media import inspect
@@ -79,6 +79,7 @@ def upload(emu, rt: str, params: dict, file) -> dict:
         return {**upload_answer(existing, emu.url, emu.cloud, emu.api_key), "existing": True}
     metadata = coerce_metadata(emu.store, parse_pipe_map(params.get("metadata")))
     access_rules = parse_access_control(params.get("access_control"))
+    breakpoint_settings = _breakpoint_settings(emu, params)
     with emu.store.lock:
         now = emu.store.now()
         res = existing or Resource(
@@ -94,10 +95,13 @@ def upload(emu, rt: str, params: dict, file) -> dict:
         emu.store.add(res, notify=False)
     rendering.before_write(emu, res, params, action="upload")
     eager, pending = derivatives.eager(emu, res, params)
+    found = _responsive_breakpoints(emu, res, breakpoint_settings)
     emu.store.changed()
     answer = {**upload_answer(res, emu.url, emu.cloud, emu.api_key), **pending}
     if eager:
         answer["eager"] = eager
+    if found is not None:
+        answer["responsive_breakpoints"] = found
     if existing is not None:
         answer["overwritten"] = True
     rendering.after_write(emu, res, params, answer)
@@ -144,6 +148,7 @@ def explicit(emu, rt: str, params: dict, file) -> dict:
     res = _existing(emu, rt, params, "public_id")
     metadata = coerce_metadata(emu.store, parse_pipe_map(params.get("metadata")))
     access_rules = parse_access_control(params.get("access_control"))
+    breakpoint_settings = _breakpoint_settings(emu, params)
     with emu.store.lock:
         now = emu.store.now()
         _apply_descriptive(emu, res, params, metadata, now)
@@ -155,11 +160,32 @@ def explicit(emu, rt: str, params: dict, file) -> dict:
         res.updated_ts = now
     rendering.before_write(emu, res, params, action="explicit")
     eager, pending = derivatives.eager(emu, res, params)
+    found = _responsive_breakpoints(emu, res, breakpoint_settings)
     emu.store.changed()
     answer = {**upload_answer(res, emu.url, emu.cloud, emu.api_key), **pending}
     if eager:
         answer["eager"] = eager
+    if found is not None:
+        answer["responsive_breakpoints"] = found
     return rendering.after_write(emu, res, params, answer)
+
+
+def _breakpoint_settings(emu, params: dict) -> list[dict] | None:
+    """``responsive_breakpoints`` validated (a 400 before anything changes), or None."""
+    if not params.get("responsive_breakpoints"):
+        return None
+    found = breakpoints.parse_settings(params["responsive_breakpoints"])
+    breakpoints.check(emu, found)
+    return found
+
+
+def _responsive_breakpoints(emu, res: Resource, found: list[dict] | None) -> list | None:
+    if found is None:
+        return None
+    answer, keep = breakpoints.generate(emu, res, found)
+    if keep:
+        derivatives.store_derived(emu, res, keep)
+    return answer
 
 
 def _existing(emu, rt: str, params: dict, name: str) -> Resource:
