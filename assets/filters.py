@@ -33,6 +33,11 @@ class MultiValueFilter(django_filters.MultipleChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": value})
 
 
+# The Market facet's value for assets that name no market: they are meant for every market,
+# so a partner's catalog that starts from their own markets includes them (issue #18).
+GLOBAL_MARKET = "global"
+GLOBAL_MARKET_LABEL = "All markets (global)"
+
 ORIENTATIONS = {
     "landscape": Q(width__gt=F("height")),
     "portrait": Q(width__lt=F("height")),
@@ -123,10 +128,16 @@ class AssetFilter(django_filters.FilterSet):
         return search_assets(queryset, value, self.search_memo)
 
     def filter_market(self, queryset, name, value):
-        # EXISTS instead of a join: no duplicate rows, no DISTINCT needed.
-        through = Asset.markets.through.objects.filter(asset_id=OuterRef("pk"),
-                                                       market__slug__in=value)
-        return queryset.filter(Exists(through))
+        # EXISTS instead of a join: no duplicate rows, no DISTINCT needed. GLOBAL_MARKET:
+        # the assets that name no market (meant for every market).
+        slugs = [slug for slug in value if slug != GLOBAL_MARKET]
+        condition = Q()
+        if slugs:
+            condition |= Exists(Asset.markets.through.objects.filter(
+                asset_id=OuterRef("pk"), market__slug__in=slugs))
+        if GLOBAL_MARKET in value:
+            condition |= ~Exists(Asset.markets.through.objects.filter(asset_id=OuterRef("pk")))
+        return queryset.filter(condition)
 
     def filter_language(self, queryset, name, value):
         if self.families is not None:

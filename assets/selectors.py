@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from assets.filters import (
     FACETS,
+    GLOBAL_MARKET,
+    GLOBAL_MARKET_LABEL,
     ORIENTATIONS,
     UPDATED_SINCE,
     UPDATED_SINCE_LABELS,
@@ -182,7 +184,9 @@ def facet_counts(data, base_queryset, search_memo: dict | None = None,
         if name in _TAXONOMY_FACETS or name == "language":
             # A stable order (by name): re-sorting by count after every click would move
             # the option the partner is about to choose.
-            values.sort(key=lambda v: v.label.casefold())
+            # Global assets first in Market: they are for every market.
+            values.sort(key=lambda v: (name != "market" or v.value != GLOBAL_MARKET,
+                                       v.label.casefold()))
         facets.append(Facet(name, AssetFilter.base_filters[name].label, values))
     return facets, total
 
@@ -205,6 +209,8 @@ def facet_values_per_facet(data, base_queryset, search_memo: dict | None = None,
                                search_memo=search_memo, **extra).qs.order_by()
         if name in _TAXONOMY_FACETS:
             counts[name] = _taxonomy_counts(queryset, *_TAXONOMY_FACETS[name])
+            if name == "market":
+                counts[name] += _global_market_count(queryset)
         elif name == "language":
             counts[name] = _language_counts(queryset, extra["families"])
         else:
@@ -245,6 +251,12 @@ def _taxonomy_counts(queryset, value_field: str, label_field: str):
             .values(*fields).annotate(n=Count("pk", distinct=True))
             .order_by("-n", label_field)[:50])
     return [(row[value_field], str(row[label_field]), row["n"]) for row in rows]
+
+
+def _global_market_count(queryset) -> list[tuple[str, str, int]]:
+    """The Market facet's GLOBAL_MARKET row: the assets that name no market."""
+    count = queryset.filter(markets__isnull=True).count()
+    return [(GLOBAL_MARKET, GLOBAL_MARKET_LABEL, count)] if count else []
 
 
 def _conditional_counts(queryset, buckets: dict):
@@ -401,9 +413,14 @@ def _facet_branches(name: str, cte: str, now) -> tuple[list[str], list]:
         return [f"(SELECT %s, {value}, {value}, n, "  # noqa: S608
                 f"ROW_NUMBER() OVER (ORDER BY n DESC, {value}) AS position FROM ({ids}) g "
                 f"WHERE {value} <> '' ORDER BY position LIMIT 50)"], [name]
+    global_branch, global_params = [], []
     if name == "market":
         table = qn(Asset.markets.field.related_model._meta.db_table)
         ids = f"SELECT unnest(market_ids) AS id, COUNT(*) AS n FROM {cte} GROUP BY 1"  # noqa: S608
+        # and the assets that name no market (GLOBAL_MARKET)
+        global_branch = [f"SELECT %s, %s, %s, COUNT(*) FILTER (WHERE "  # noqa: S608
+                         f"cardinality(market_ids) = 0), 0 FROM {cte}"]
+        global_params = [name, GLOBAL_MARKET, GLOBAL_MARKET_LABEL]
     else:
         table = qn(Asset._meta.get_field(name).related_model._meta.db_table)
         fk = qn(f"{name}_id")
@@ -411,7 +428,8 @@ def _facet_branches(name: str, cte: str, now) -> tuple[list[str], list]:
     return [f"(SELECT %s, t.slug, t.name, g.n, "  # noqa: S608
             f"ROW_NUMBER() OVER (ORDER BY g.n DESC, t.name) AS position "
             f"FROM ({ids}) g JOIN {table} t ON t.id = g.id "
-            f"WHERE t.slug <> '' ORDER BY position LIMIT 50)"], [name]
+            f"WHERE t.slug <> '' ORDER BY position LIMIT 50)", *global_branch], \
+        [name, *global_params]
 
 
 # ------------------------------------------------------------------ the asset page

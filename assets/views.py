@@ -1,6 +1,6 @@
 """Partner pages of the catalog: browse and search, the asset page, downloads, API tokens."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +24,7 @@ from assets.downloads import (
     preset_for,
     zip_preset_for,
 )
-from assets.filters import FACETS, REVIEW_STATES, SORTS, AssetFilter
+from assets.filters import FACETS, GLOBAL_MARKET, REVIEW_STATES, SORTS, AssetFilter
 from assets.models import Asset
 from assets.paging import KnownPage
 from assets.search import suggest_queries
@@ -55,10 +55,18 @@ def _query_without(request, *names) -> str:
 @login_required
 @require_GET
 def catalog(request):
-    """Search and facets over what the user may see; the state lives in the URL."""
+    """Search and facets over what the user may see; the state lives in the URL.
+
+    Opened bare (from the menu), a partner's catalog starts from the markets of its
+    communities and the global assets (those that name no market); any query string, even
+    just a sort, is a choice the partner made, so "Clear all filters" shows everything.
+    """
     staff = is_brand_staff(request.user)
-    # Not yet: starting from the partner's markets (selectors.partner_market_slugs) would
-    # hide every asset that names no market (global assets); it needs a "global" option.
+    if not request.GET and not staff:
+        markets = selectors.partner_market_slugs(request.user)
+        if markets:
+            query = urlencode([("market", m) for m in [*markets, GLOBAL_MARKET]])
+            return redirect(f"{request.path}?{query}")
     # One card per family of a master and its locale variants (staff sorting out review
     # states see every asset on its own).
     rule = rule_for(request.user)

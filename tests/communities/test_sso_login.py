@@ -34,7 +34,7 @@ def test_bob_signs_in_with_trading_grid_and_lands_in_the_catalog_with_his_commun
     response = sso_login(client, synced_sso, BOB)
     # then
     assert response.status_code == 302 and response["Location"] == "/catalog/"
-    catalog = client.get("/catalog/")
+    catalog = client.get("/catalog/", follow=True)
     assert catalog.status_code == 200
     assert catalog.wsgi_request.user.email == BOB
     assert alice_asset.title in catalog.content.decode()
@@ -105,7 +105,7 @@ def test_charlie_sees_eu_retailers_after_being_added_there_without_a_webhook_and
         client, synced_sso, alice_asset):
     charlie = User.objects.get(email=CHARLIE)
     sso_login(client, synced_sso, CHARLIE)
-    assert alice_asset.title not in client.get("/catalog/").content.decode()
+    assert alice_asset.title not in client.get("/catalog/", follow=True).content.decode()
     client.logout()
     # when: added to EU Retailers in Trading Grid (no webhook is configured, no sync runs)
     synced_sso.add_member("COMM-EU-RETAIL", email=CHARLIE, company_id="TGC-2001",
@@ -114,7 +114,7 @@ def test_charlie_sees_eu_retailers_after_being_added_there_without_a_webhook_and
     sso_login(client, synced_sso, CHARLIE)
     # then
     assert _communities(charlie) == ["COMM-EU-RETAIL", "COMM-JP-RESELL"]
-    assert alice_asset.title in client.get("/catalog/").content.decode()
+    assert alice_asset.title in client.get("/catalog/", follow=True).content.decode()
     assert client.get(f"/assets/{alice_asset.pk}/").status_code == 200
     client.logout()
     # when: removed again
@@ -122,7 +122,7 @@ def test_charlie_sees_eu_retailers_after_being_added_there_without_a_webhook_and
     sso_login(client, synced_sso, CHARLIE)
     # then
     assert _communities(charlie) == ["COMM-JP-RESELL"]
-    assert alice_asset.title not in client.get("/catalog/").content.decode()
+    assert alice_asset.title not in client.get("/catalog/", follow=True).content.decode()
     assert client.get(f"/assets/{alice_asset.pk}/").status_code == 404
     revoked = Event.objects.filter(action="membership.revoked").latest("sequence")
     assert revoked.actor_label == "tradinggrid-sso"
