@@ -92,6 +92,28 @@ def deliver_asset(self, asset_pk: int) -> str:
         return f"deferred: {exc}"
 
 
+@shared_task(name="assets.tasks.deliver_assets", bind=True, acks_late=True)
+def deliver_assets(self, asset_pks: list[int]) -> str:
+    """deliver_asset for a batch (a sync's new assets): one message instead of one per asset.
+
+    An asset Cloudinary refuses now goes on as its own deliver_asset task, with that task's
+    retries; its delivery_pending flag stays set, so the minute sweep also finds it. A batch
+    delivered twice (acks_late after a crash) redoes nothing: done assets are not pending.
+    """
+    done, deferred = 0, []
+    for pk in asset_pks:
+        try:
+            releases.deliver_asset(pk)
+            done += 1
+        except client.CloudinaryError as exc:
+            log.warning("delivery of asset %s failed, retried on its own: %s", pk, exc)
+            deferred.append(pk)
+    if not self.request.is_eager:
+        for pk in deferred:
+            deliver_asset.delay(pk)
+    return f"{done} delivered, {len(deferred)} deferred"
+
+
 @shared_task(name="assets.tasks.sweep_delivery", acks_late=True)
 def sweep_delivery() -> int:
     """Every minute: delivery work a crash or an outage left behind."""

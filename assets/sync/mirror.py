@@ -174,7 +174,8 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
         asset = existing.get(asset_id)
         values = _fields(item.source, item.terms, cache, item.digest)
         if asset is None:
-            item.asset = Asset(asset_id=asset_id, synced_at=now, **values)
+            # seen by this run from the start: no second write of the new row to say so
+            item.asset = Asset(asset_id=asset_id, synced_at=now, last_seen_run=run, **values)
             _initial_approval(item.asset, item.source["moderation_status"], now,
                               item.terms.kind)
             new.append(item)

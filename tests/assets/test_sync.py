@@ -215,3 +215,28 @@ def test_the_command_shows_progress_and_counts(cloudinary_emulator):
     assert "100%" in text
     assert "created 700" in text
     assert Asset.objects.count() == 700
+
+
+def test_a_full_sync_queues_delivery_work_in_batches_not_one_message_per_asset(
+        cloudinary_emulator, settings, django_capture_on_commit_callbacks):
+    # given: 1,200 public masters to restrict (token-based access configured)
+    from unittest import mock
+
+    from assets import releases, tasks
+
+    settings.CLOUDINARY_AUTH_TOKEN_KEY = "d3a1f00dcafe0123456789abcdef0123"
+    settings.CLOUDINARY_RESTRICT_MASTERS = True
+    cloudinary_emulator.seed_bulk(1_200)
+    # when
+    with mock.patch.object(tasks.deliver_assets, "delay") as batch, \
+            mock.patch.object(tasks.deliver_asset, "delay") as single, \
+            django_capture_on_commit_callbacks(execute=True):
+        sync_full()
+    # then: every flagged asset in exactly one batch of at most 50; pages of 500, 500 and
+    # 200 make 10 + 10 + 4 messages, not 1,200
+    batches = [c.args[0] for c in batch.call_args_list]
+    flagged = set(Asset.objects.filter(delivery_pending=True).values_list("pk", flat=True))
+    assert len(flagged) == 1_200
+    assert sorted(pk for b in batches for pk in b) == sorted(flagged)
+    assert max(map(len, batches)) == releases.DELIVERY_BATCH
+    assert len(batches) == 24 and not single.called

@@ -38,3 +38,37 @@ def test_a_worker_retries_with_backoff():
         finally:
             task.pop_request()
     assert retry.call_args.kwargs["countdown"] == 20
+
+
+def test_a_batch_delivers_each_asset_and_sends_only_the_refused_ones_on_alone():
+    # given: Cloudinary refuses asset 2 of three
+    def deliver(pk):
+        if pk == 2:
+            raise CloudinaryError("503")
+        return "released v1"
+
+    task = tasks.deliver_assets
+    with mock.patch("assets.releases.deliver_asset", side_effect=deliver) as delivered, \
+            mock.patch.object(tasks.deliver_asset, "delay") as alone:
+        task.push_request(is_eager=False)
+        try:
+            # when
+            answer = task.run([1, 2, 3])
+        finally:
+            task.pop_request()
+    # then: all three tried, the refused one queued on its own (with its own retries)
+    assert [c.args for c in delivered.call_args_list] == [(1,), (2,), (3,)]
+    assert answer == "2 delivered, 1 deferred"
+    alone.assert_called_once_with(2)
+
+
+def test_delivery_work_is_queued_in_batches_and_a_single_asset_alone():
+    from assets import releases
+
+    with mock.patch.object(tasks.deliver_assets, "delay") as batch, \
+            mock.patch.object(tasks.deliver_asset, "delay") as single:
+        releases._queue(list(range(1, 121)))
+        releases._queue([7])
+    assert [c.args[0] for c in batch.call_args_list] == [
+        list(range(1, 51)), list(range(51, 101)), list(range(101, 121))]
+    single.assert_called_once_with(7)
