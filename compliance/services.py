@@ -81,18 +81,26 @@ def notice_text(asset: Asset, version: AssetVersion, controlled: bool, due_at=No
     return title, "\n".join(lines)
 
 
-def recipients(asset: Asset, version: AssetVersion) -> tuple[set[int], set[int]]:
-    """(user ids, partner ids): who downloaded an earlier version, their organisations and
-    those organisations' partner admins. Distinct ids only: memory follows the audience."""
+def recipients(asset: Asset, version: AssetVersion, visible: set[int] | None = None
+               ) -> tuple[set[int], set[int]]:
+    """(user ids, partner ids): who downloaded an earlier version and can still see the
+    asset, their organisations and those organisations' partner admins. A past downloader
+    whose membership ended, or whose community no longer has the asset, is not told of the
+    new version (nor is their organisation asked to confirm it). `visible`: the
+    organisations that can see it (published_partners), when the caller has them already.
+    Distinct ids only: memory follows the audience."""
     downloads = _earlier_downloads(asset, version)
     users = set(downloads.exclude(actor_user_id=None)
                 .values_list("actor_user_id", flat=True).distinct())
     partners = set(downloads.exclude(partner_id=None)
                    .values_list("partner_id", flat=True).distinct())
-    users |= set(Membership.objects.current()
-                 .filter(partner_id__in=partners, role=Membership.Role.PARTNER_ADMIN)
-                 .values_list("user_id", flat=True).distinct())
-    return users, partners
+    visible = published_partners(asset) if visible is None else visible
+    partners &= visible
+    users = set(Membership.objects.current()
+                .filter(user_id__in=users, partner_id__in=partners,
+                        community_id__in=communities_publishing(asset))
+                .values_list("user_id", flat=True).distinct())
+    return users | _admins(partners), partners
 
 
 def published_partners(asset: Asset, *, exclude: set[int] = frozenset()) -> set[int]:
@@ -149,14 +157,15 @@ def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = Non
     requests for those organisations and every other one the asset is published to."""
     if version.number <= 1 or asset.approved_version_id != version.pk:
         return 0
-    users, partners = recipients(asset, version)
+    visible = published_partners(asset)
+    users, partners = recipients(asset, version, visible)
     controlled = needs_acknowledgement(asset)
     now = timezone.now()
     due_at = (now + timedelta(days=due_days)) if due_days else due_at_for(version, now)
     if controlled:
         # Organisations it is published to need the request too, downloaded or not; their
         # partner admins are told (members see it on their home page).
-        published = published_partners(asset, exclude=partners)
+        published = visible - partners
         users |= _admins(published)
         partners |= published
         Acknowledgement.objects.pending().filter(asset=asset).exclude(version=version).update(

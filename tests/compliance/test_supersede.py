@@ -172,3 +172,34 @@ def test_off_for_new_versions_never_hides_an_acknowledgement_request(
     # then: bob still gets the request, in the portal and by email
     assert Notice.objects.get(user=bob).kind == "ack_due"
     assert bob.email in [m.to[0] for m in mail.outbox]
+
+
+def test_a_past_downloader_who_left_the_community_is_not_told_of_the_new_version(
+        bob, alice, alpine, packaging, presets, download, release):
+    # given: bob downloaded version 1, then left EU Retailers (removal deletes the row)
+    from communities.models import Membership
+
+    download(bob, packaging)
+    Membership.objects.filter(user=bob).delete()
+    # when
+    release(packaging)
+    # then: his organisation still receives it (alice, its admin, is a member): she is told
+    # and asked to confirm; bob, who can no longer see the asset, learns nothing of it
+    assert list(Notice.objects.values_list("user__email", flat=True)) == [alice.email]
+    assert list(Acknowledgement.objects.values_list("partner", flat=True)) == [alpine.pk]
+
+
+def test_an_asset_unpublished_from_the_downloaders_community_announces_nothing(
+        bob, alice, packaging, presets, download, release):
+    # given: bob downloaded version 1; then the asset was unpublished from EU Retailers
+    from communities.models import Publication
+
+    download(bob, packaging)
+    Publication.objects.filter(asset=packaging).delete()
+    mail.outbox.clear()
+    # when
+    release(packaging)
+    # then: no notice, no email, no request to confirm what nobody there can see
+    assert not Notice.objects.exists()
+    assert mail.outbox == []
+    assert not Acknowledgement.objects.exists()
