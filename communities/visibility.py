@@ -100,6 +100,17 @@ class UserRule:
                                retired=False).filter(_past_go_live(self.communities, self.at))
 
 
+def communities_seeing(asset: Asset, community_ids, at=None) -> set[int]:
+    """Those of `community_ids` whose members see `asset` at `at`: the same rule, applied
+    to each community on its own. Exact for any member: what a user sees is the union of
+    what each of their communities sees (grants, and the go-live of each one's markets).
+    One query per community, not one per member."""
+    at = at or timezone.now()
+    one = Asset.objects.filter(pk=asset.pk)
+    return {pk for pk in community_ids
+            if UserRule(at, communities=[pk]).apply(one).exists()}
+
+
 def rule_for(user, at=None) -> UserRule:
     """`UserRule` of `user` at `at` (default now): one query for a partner, none for staff."""
     at = at or timezone.now()

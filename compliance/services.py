@@ -24,6 +24,7 @@ from audit.context import current_request
 from audit.models import Event
 from communities.models import Membership
 from communities.selectors import communities_publishing
+from communities.visibility import communities_seeing
 from compliance.models import Acknowledgement, ApprovalDueDate, KindPolicy
 from notifications.models import Notice
 from notifications.services import mark_read_by_key, notify
@@ -81,43 +82,35 @@ def notice_text(asset: Asset, version: AssetVersion, controlled: bool, due_at=No
     return title, "\n".join(lines)
 
 
-def recipients(asset: Asset, version: AssetVersion, visible: set[int] | None = None
+def recipients(asset: Asset, version: AssetVersion, seeing: set[int]
                ) -> tuple[set[int], set[int]]:
     """(user ids, partner ids): who downloaded an earlier version and can still see the
-    asset, their organisations and those organisations' partner admins. A past downloader
-    whose membership ended, or whose community no longer has the asset, is not told of the
-    new version (nor is their organisation asked to confirm it). `visible`: the
-    organisations that can see it (published_partners), when the caller has them already.
-    Distinct ids only: memory follows the audience."""
+    asset (a current member of one of the `seeing` communities), their organisations and
+    those organisations' partner admins. A past downloader whose membership ended, or whose
+    community no longer has the asset, is not told of the new version, nor is their
+    organisation asked to confirm it. Distinct ids only: memory follows the audience."""
     downloads = _earlier_downloads(asset, version)
-    users = set(downloads.exclude(actor_user_id=None)
-                .values_list("actor_user_id", flat=True).distinct())
-    partners = set(downloads.exclude(partner_id=None)
-                   .values_list("partner_id", flat=True).distinct())
-    visible = published_partners(asset) if visible is None else visible
-    partners &= visible
-    users = set(Membership.objects.current()
-                .filter(user_id__in=users, partner_id__in=partners,
-                        community_id__in=communities_publishing(asset))
+    members = Membership.objects.current().filter(community_id__in=seeing)
+    users = set(members.filter(user_id__in=downloads.exclude(actor_user_id=None)
+                               .values("actor_user_id"))
                 .values_list("user_id", flat=True).distinct())
+    partners = set(members.filter(partner_id__in=downloads.exclude(partner_id=None)
+                                  .values("partner_id"))
+                   .values_list("partner_id", flat=True).distinct())
     return users | _admins(partners), partners
 
 
-def published_partners(asset: Asset, *, exclude: set[int] = frozenset()) -> set[int]:
-    """Organisations the asset is published to that can see it, whether or not they ever
-    downloaded it. Whether one can see it is asked of the one visibility rule, for one
-    current member per organisation (embargo and membership dates included)."""
-    from django.contrib.auth import get_user_model
+def seeing_communities(asset: Asset) -> set[int]:
+    """The communities the asset is published to whose members see it now (the one rule:
+    embargoes, approval and retirement included)."""
+    return communities_seeing(asset, communities_publishing(asset))
 
-    first_member: dict[int, int] = {}
-    for partner, user in (Membership.objects.current()
-                          .filter(community_id__in=communities_publishing(asset))
-                          .exclude(partner_id__in=exclude).order_by("partner_id", "pk")
-                          .values_list("partner_id", "user_id")):
-        first_member.setdefault(partner, user)
-    users = get_user_model().objects.in_bulk(list(first_member.values()))
-    return {partner for partner, user in first_member.items() if user in users
-            and Asset.objects.visible_to(users[user]).filter(pk=asset.pk).exists()}
+
+def _partners_in(seeing: set[int]) -> set[int]:
+    """Organisations with a current member in one of `seeing` (communities that see the
+    asset), whether or not they ever downloaded it."""
+    return set(Membership.objects.current().filter(community_id__in=seeing)
+               .values_list("partner_id", flat=True).distinct())
 
 
 def _admins(partners: set[int]) -> set[int]:
@@ -157,15 +150,15 @@ def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = Non
     requests for those organisations and every other one the asset is published to."""
     if version.number <= 1 or asset.approved_version_id != version.pk:
         return 0
-    visible = published_partners(asset)
-    users, partners = recipients(asset, version, visible)
+    seeing = seeing_communities(asset)
+    users, partners = recipients(asset, version, seeing)
     controlled = needs_acknowledgement(asset)
     now = timezone.now()
     due_at = (now + timedelta(days=due_days)) if due_days else due_at_for(version, now)
     if controlled:
         # Organisations it is published to need the request too, downloaded or not; their
         # partner admins are told (members see it on their home page).
-        published = visible - partners
+        published = _partners_in(seeing) - partners
         users |= _admins(published)
         partners |= published
         Acknowledgement.objects.pending().filter(asset=asset).exclude(version=version).update(

@@ -203,3 +203,20 @@ def test_an_asset_unpublished_from_the_downloaders_community_announces_nothing(
     assert not Notice.objects.exists()
     assert mail.outbox == []
     assert not Acknowledgement.objects.exists()
+
+
+def test_the_audience_is_decided_by_the_visibility_rule_an_embargo_included(
+        bob, alice, packaging, presets, download, release):
+    # given: bob downloaded version 1; the asset is then held back for a launch (no partner
+    # sees it before go-live, whatever community publishes it)
+    from datetime import timedelta
+
+    from communities.models import Embargo
+
+    download(bob, packaging)
+    Embargo.objects.create(asset=packaging, go_live_at=timezone.now() + timedelta(days=3))
+    # when
+    release(packaging)
+    # then: nobody is told before go-live
+    assert not Notice.objects.exists()
+    assert not Acknowledgement.objects.exists()
