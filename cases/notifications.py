@@ -83,22 +83,40 @@ def recipients(case: Case, message: Message, kind: str,
     return unique
 
 
+def _partner_choices(emails: list[str]) -> dict[str, str]:
+    """{lowercased email: delivery} of the partner users among `emails` who chose a digest
+    or nothing for case news (the notification centre's "Case replies"); the rest want it
+    at once."""
+    from notifications.models import Delivery, Notice, Preference
+
+    return {email.lower(): how for email, how in Preference.objects.filter(
+        user__email__in=emails, kind=Notice.Kind.CASE_REPLY,
+        delivery__in=[Delivery.DIGEST, Delivery.OFF]).values_list("user__email", "delivery")}
+
+
 def announce(case: Case, message: Message, kind: str, actor=None) -> list[Notification]:
-    """Write the outbox rows for `message` and queue their sending after commit."""
+    """Write the outbox rows for `message` and queue their sending after commit. A partner
+    whose "Case replies" preference is a digest or off gets no email of its own: the notice
+    (below) carries the news into the digest, or nowhere."""
+    pairs = recipients(case, message, kind, actor=actor)
+    held = _partner_choices([email for email, audience in pairs if audience == Audience.PARTNER])
     rows = []
-    for email, audience in recipients(case, message, kind, actor=actor):
+    for email, audience in pairs:
+        if audience == Audience.PARTNER and email.lower() in held:
+            continue
         row, _ = Notification.objects.get_or_create(
             key=f"message:{message.pk}", recipient=email,
             defaults={"case": case, "message": message, "kind": kind, "audience": audience})
         rows.append(row)
     queue(rows)
-    _notify_partners(case, message, kind, [r.recipient for r in rows
-                                           if r.audience == Audience.PARTNER])
+    _notify_partners(case, message, kind,
+                     [email for email, audience in pairs if audience == Audience.PARTNER])
     return rows
 
 
 def _notify_partners(case: Case, message: Message, kind: str, emails: list[str]) -> None:
-    """The same news in the partners' notification centre (their email is the row above)."""
+    """The same news in the partners' notification centre: the case email above is theirs
+    when they want it at once, the digest's otherwise (notify drops those who chose off)."""
     from django.contrib.auth import get_user_model
 
     from notifications.models import Notice
@@ -109,7 +127,7 @@ def _notify_partners(case: Case, message: Message, kind: str, emails: list[str])
     users = get_user_model().objects.filter(email__in=emails).values_list("pk", flat=True)
     notify(list(users), kind=Notice.Kind.CASE_REPLY, key=f"case-message:{message.pk}",
            title=f"[{case.reference}] {SUBJECTS[kind]}: {case.subject}",
-           url=reverse("cases:detail", args=[case.reference]), email=False)
+           url=reverse("cases:detail", args=[case.reference]), email="digest")
 
 
 def queue(rows: list[Notification]) -> None:

@@ -19,8 +19,12 @@ BATCH = 1000
 
 
 def notify(user_ids: Iterable[int], *, kind: str, key: str, title: str, body: str = "",
-           url: str = "", email: bool = True, images: list[dict] | None = None) -> int:
+           url: str = "", email: bool | str = True, images: list[dict] | None = None) -> int:
     """Give each user one notice (and one email) for `key`; returns how many were new.
+
+    `email`: True, its email as each user's preference says; False, none; "digest", only
+    in the digest of those who chose one (the caller sends its own email to the others,
+    e.g. a case's, so nobody gets two).
 
     `images`: inline pictures for the email ({"caption", "source"}, see notifications.images).
     """
@@ -49,12 +53,18 @@ def _notify_batch(user_ids, kind, key, title, body, url, email, images) -> int:
     if not ids:
         return 0
     now = timezone.now()
+
+    def how(pk) -> str:
+        chosen = choice.get(pk, Delivery.IMMEDIATE)
+        if email == "digest":
+            return chosen if chosen == Delivery.DIGEST else Delivery.OFF
+        return chosen if email else Delivery.OFF
+
     Notice.objects.bulk_create(
         [Notice(user_id=pk, kind=kind, key=key, title=title[:300], body=body, url=url,
-                created_at=now, images=images,
-                email=choice.get(pk, Delivery.IMMEDIATE) if email else "off")
+                created_at=now, images=images, email=how(pk))
          for pk in sorted(ids)], ignore_conflicts=True)
-    if email:
+    if email is True:
         notices = (Notice.objects.filter(key=key, user_id__in=ids,
                                          email=Delivery.IMMEDIATE)
                    .values_list("pk", "user_id"))
@@ -122,12 +132,14 @@ def _local(at, name: str):
 
 def local_mornings(user_ids: list[int], at, hour: int = DIGEST_HOUR) -> dict[str, list[int]]:
     """{local date: user ids} of the users for whom it is `hour` o'clock or later on that
-    date in their own time zone (DigestSchedule; UTC without one). For once-a-day work."""
-    zones = dict(DigestSchedule.objects.filter(user_id__in=user_ids)
-                 .values_list("user_id", "timezone"))
+    date in their own time zone: the zone their pages show (portal.timezones: their choice,
+    else their community's market). For once-a-day work."""
+    from portal.timezones import user_zones
+
+    zones = user_zones(user_ids)
     days: dict[str, list[int]] = {}
     for user_id in user_ids:
-        local = _local(at, zones.get(user_id, "UTC"))
+        local = _local(at, zones[user_id])
         if local.hour >= hour:
             days.setdefault(f"{local.date():%Y-%m-%d}", []).append(user_id)
     return days
@@ -143,10 +155,14 @@ def send_digests(at=None) -> int:
     at = at or timezone.now()
     waiting = (Notice.objects.filter(email=Delivery.DIGEST, digest_key="", created_at__lte=at)
                .values_list("user_id", flat=True).distinct())
+    from portal.timezones import user_zones
+
     rows = []
-    for user in get_user_model().objects.filter(pk__in=list(waiting), is_active=True):
+    users = list(get_user_model().objects.filter(pk__in=list(waiting), is_active=True))
+    zones = user_zones([user.pk for user in users])
+    for user in users:
         schedule, _ = DigestSchedule.objects.select_for_update().get_or_create(user=user)
-        local = _local(at, schedule.timezone)
+        local = _local(at, zones[user.pk])
         if local.hour < DIGEST_HOUR or schedule.last_sent_on == local.date():
             continue
         key = f"digest:{user.pk}:{local.date():%Y-%m-%d}"
@@ -166,7 +182,8 @@ def send_digests(at=None) -> int:
 
 
 def set_preferences(user, choices: dict[str, str], tz: str | None = None) -> None:
-    """Save a user's per-kind choices (acknowledgement requests cannot be switched off)."""
+    """Save a user's per-kind choices (acknowledgement requests cannot be switched off) and,
+    given, their time zone: the one zone their pages show and their digests keep."""
     from zoneinfo import available_timezones
 
     for kind, how in choices.items():
@@ -182,6 +199,9 @@ def set_preferences(user, choices: dict[str, str], tz: str | None = None) -> Non
                                                 defaults={"delivery": how})
         if tz is not None:
             DigestSchedule.objects.update_or_create(user=user, defaults={"timezone": tz})
+            if tz != user.time_zone:
+                user.time_zone = tz
+                user.save(update_fields=["time_zone"])
 
 
 def queue_email(*, kind: str, key: str, recipient: str, link: str = "",

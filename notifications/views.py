@@ -44,9 +44,6 @@ def preferences(request):
         except ValueError as exc:
             error = str(exc)
         else:
-            if tz and tz != request.user.time_zone:  # the zone every page shows times in
-                request.user.time_zone = tz
-                request.user.save(update_fields=["time_zone"])
             return redirect("notifications:preferences")
     current = dict(Preference.objects.filter(user=request.user)
                    .values_list("kind", "delivery"))

@@ -83,6 +83,36 @@ def user_time_zone(user) -> tuple[str, str]:
     return (zone, "community") if zone else (settings.TIME_ZONE, "default")
 
 
+def user_zones(user_ids) -> dict[int, str]:
+    """`user_time_zone` of many users at once, by id (for digests and reminders, which run
+    over thousands of users): their choice, else their communities' market, else the
+    default. Three queries however many users."""
+    from django.contrib.auth import get_user_model
+
+    from communities.models import Community, Membership
+
+    ids = set(user_ids)
+    zones = {pk: tz for pk, tz in get_user_model().objects.filter(pk__in=ids)
+             .values_list("pk", "time_zone") if is_time_zone(tz)}
+    communities: dict[int, set[int]] = {}
+    for user_id, community_id in (Membership.objects.current()
+                                  .filter(user_id__in=ids - zones.keys())
+                                  .values_list("user_id", "community_id")):
+        communities.setdefault(user_id, set()).add(community_id)
+    wanted = set().union(*communities.values()) if communities else set()
+    markets: dict[int, list[tuple[int, str]]] = {}
+    for link in (Community.markets.through.objects.filter(community_id__in=wanted)
+                 .select_related("market")):
+        zone = zone_for_market(link.market)
+        if zone:
+            markets.setdefault(link.community_id, []).append((link.market_id, zone))
+    for user_id, member_of in communities.items():
+        found = sorted(pair for community in member_of for pair in markets.get(community, []))
+        if found:  # the lowest market first, as community_time_zone picks it
+            zones[user_id] = found[0][1]
+    return {pk: zones.get(pk, settings.TIME_ZONE) for pk in ids}
+
+
 def zone_info(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

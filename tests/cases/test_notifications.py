@@ -146,3 +146,46 @@ def test_cases_far_from_their_sla_are_not_reminded(bob_case, support):
     services.case_assign(case=bob_case, actor=support, assignee=support)
     # then (due in 72 hours)
     assert tasks.notify_sla_reminders.delay().get() == 0
+
+
+@pytest.mark.parametrize("choice", ["digest", "off"])
+def test_the_case_replies_preference_governs_the_email_not_only_the_notice(
+        choice, bob_case, bob, support, django_capture_on_commit_callbacks):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from notifications import services as centre
+    from notifications.models import Notice
+
+    # given: bob wants case news as a daily digest, or not at all
+    centre.set_preferences(bob, {"case_reply": choice}, tz="Europe/Berlin")
+    mail.outbox.clear()
+    # when: support answers his case
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reply(case=bob_case, author=support, body="Which market?")
+    # then: no email at once
+    assert mail.outbox == []
+    notices = Notice.objects.filter(user=bob, kind=Notice.Kind.CASE_REPLY)
+    morning = datetime.now(ZoneInfo("Europe/Berlin")).replace(hour=7, minute=5) + timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = centre.send_digests(at=morning)
+    if choice == "off":  # nothing at all: no notice, no digest
+        assert not notices.exists() and sent == 0 and mail.outbox == []
+    else:  # the reply waits for the next morning's digest, once
+        assert notices.get().email == "digest" and sent == 1
+        [digest] = mail.outbox
+        assert digest.to == [bob.email] and bob_case.reference in digest.body
+
+
+def test_a_partner_who_wants_case_replies_at_once_gets_one_email_not_two(
+        bob_case, bob, support, django_capture_on_commit_callbacks):
+    from notifications.models import Notice
+
+    # given
+    mail.outbox.clear()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reply(case=bob_case, author=support, body="Which market?")
+    # then: the case email, and a notice in the centre that sends none of its own
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    assert Notice.objects.get(user=bob, kind=Notice.Kind.CASE_REPLY).email == "off"

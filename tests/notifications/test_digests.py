@@ -88,3 +88,63 @@ def test_an_unknown_time_zone_is_a_400(bob, client_for):
         "kind-new_version": "digest", "kind-ack_due": "immediate", "kind-case_reply": "off",
         "kind-new_asset": "immediate", "timezone": "Mars/Olympus"})
     assert response.status_code == 400
+
+
+def test_a_digest_goes_out_in_the_morning_of_the_users_market_when_no_zone_was_chosen(
+        charlie, jp_resellers, django_capture_on_commit_callbacks):
+    from tests import factories as f
+
+    # given: charlie's community is in Japan; he chose a digest but never a time zone
+    jp_resellers.markets.add(f.MarketFactory(slug="jp", name="Japan", country="JP"))
+    services.set_preferences(charlie, {"new_version": "digest"})
+    with django_capture_on_commit_callbacks(execute=True):
+        _tell(charlie, "one", at=datetime(2026, 12, 1, 20, 0, tzinfo=TOKYO))
+    # then: 07:00 UTC is 16:00 in Tokyo, too late for "the next morning" but not yet his
+    # morning of the 3rd; his digest went at 07:05 Tokyo time on the 2nd
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_digests(at=datetime(2026, 12, 2, 6, 30, tzinfo=TOKYO)) == 0
+        assert services.send_digests(at=datetime(2026, 12, 2, 7, 5, tzinfo=TOKYO)) == 1
+    [digest] = mail.outbox
+    assert digest.to == [charlie.email]
+
+
+def test_reminders_come_in_the_morning_of_the_users_market(charlie, jp_resellers):
+    from portal.timezones import user_zones
+    from tests import factories as f
+
+    # given
+    jp_resellers.markets.add(f.MarketFactory(slug="jp", name="Japan", country="JP"))
+    # when: 07:05 in Tokyo is 22:05 UTC the day before
+    days = services.local_mornings([charlie.pk], datetime(2026, 12, 2, 7, 5, tzinfo=TOKYO))
+    # then: it is charlie's morning of the 2nd (in UTC it would still be the 1st, at night)
+    assert days == {"2026-12-02": [charlie.pk]}
+    assert user_zones([charlie.pk]) == {charlie.pk: "Asia/Tokyo"}
+
+
+def test_the_zone_chosen_on_the_preferences_page_is_the_one_pages_and_digests_use(bob):
+    from portal.timezones import user_time_zone, user_zones
+
+    services.set_preferences(bob, {}, tz="America/Chicago")
+    bob.refresh_from_db()
+    assert user_time_zone(bob) == ("America/Chicago", "chosen")
+    assert user_zones([bob.pk]) == {bob.pk: "America/Chicago"}
+
+
+def test_a_zone_kept_only_on_the_digest_schedule_becomes_the_users_own(bob, alice):
+    import importlib
+
+    from django.apps import apps
+
+    from notifications.models import DigestSchedule
+
+    migration = importlib.import_module("notifications.migrations.0003_digest_zone_to_user")
+    # given: bob's zone is only on his schedule; alice has chosen hers already
+    DigestSchedule.objects.create(user=bob, timezone="Asia/Tokyo")
+    DigestSchedule.objects.create(user=alice, timezone="Asia/Tokyo")
+    type(alice).objects.filter(pk=alice.pk).update(time_zone="Europe/Berlin")
+    # when
+    migration.forwards(apps, None)
+    # then
+    bob.refresh_from_db()
+    alice.refresh_from_db()
+    assert (bob.time_zone, alice.time_zone) == ("Asia/Tokyo", "Europe/Berlin")
