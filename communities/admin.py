@@ -55,8 +55,9 @@ class CommunityDefaultsForm(forms.ModelForm):
 
     languages_text = forms.CharField(
         label="Default languages", required=False,
-        help_text="BCP 47 tags, best first, comma-separated (e.g. ja-JP, en). Empty: the "
-                  "languages of the community's markets from Trading Grid.")
+        help_text="BCP 47 tags, best first, comma-separated (e.g. ja-JP, en). They win over "
+                  "Trading Grid's. Empty: the languages Trading Grid gives the community, "
+                  "then those of its markets.")
 
     class Meta:
         model = Community
@@ -85,8 +86,8 @@ class CommunityAdmin(ReadOnlyAdmin):
     inlines = [MembershipInline]
     form = CommunityDefaultsForm
     filter_horizontal = ["presets"]
-    readonly_fields = ["tg_id", "name", "kind", "description", "markets_display", "active",
-                       "synced_at"]
+    readonly_fields = ["tg_id", "name", "kind", "description", "markets_display",
+                       "tg_languages_display", "active", "synced_at"]
     fieldsets = [
         (None, {"fields": readonly_fields}),
         ("Defaults (content team)", {"fields": ["languages_text", "presets"]}),
@@ -99,9 +100,17 @@ class CommunityAdmin(ReadOnlyAdmin):
     def markets_display(self, community) -> str:
         return ", ".join(f"{m.name} ({m.language or '-'})" for m in community.markets.all())
 
+    @admin.display(description="Trading Grid languages")
+    def tg_languages_display(self, community) -> str:
+        return ", ".join(community.tg_languages or []) or "-"
+
     @admin.display(description="Languages")
     def languages_display(self, community) -> str:
-        return ", ".join(community.languages or []) or "from markets"
+        if community.languages:
+            return ", ".join(community.languages)
+        if community.tg_languages:
+            return ", ".join(community.tg_languages) + " (Trading Grid)"
+        return "from markets"
 
     def save_model(self, request, obj, form, change):
         community_set_defaults(community=obj, languages=form.cleaned_data["languages_text"],

@@ -62,7 +62,7 @@ class Completeness:
 def _expected_locales(communities: list[Community]) -> dict[str, list[str]]:
     wanted: dict[str, list[str]] = {}
     for community in communities:
-        tags = list(community.languages or []) or [
+        tags = community.default_languages or [
             m.language for m in community.markets.all() if m.language]
         for tag in tags:
             wanted.setdefault(tag, []).append(community.name)

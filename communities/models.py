@@ -29,8 +29,12 @@ class Community(models.Model):
     markets = models.ManyToManyField("assets.Market", blank=True, related_name="communities")
     languages = models.JSONField(
         default=list, blank=True,
-        help_text='BCP 47 tags in order of preference, e.g. ["ja-JP"]; empty: the languages '
-                  "of the community's markets (from Trading Grid)")
+        help_text='BCP 47 tags in order of preference, e.g. ["ja-JP"], set by the content team; '
+                  "empty: the languages Trading Grid gives the community, then those of its "
+                  "markets")
+    tg_languages = models.JSONField(
+        "Trading Grid languages", default=list, blank=True,
+        help_text="BCP 47 tags Trading Grid gives the community (mirrored by the sync)")
     presets = models.ManyToManyField(
         "assets.DownloadPreset", blank=True, related_name="communities",
         help_text="download presets only this community's members get (a preset in no "
@@ -44,6 +48,13 @@ class Community(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def default_languages(self) -> list[str]:
+        """The languages the community prefers, best first, without its markets': the
+        content team's when set (they win), else Trading Grid's."""
+        own = [str(tag) for tag in self.languages or [] if str(tag).strip()]
+        return own or [str(tag) for tag in self.tg_languages or [] if str(tag).strip()]
 
 
 class Partner(models.Model):

@@ -116,8 +116,9 @@ class LocalePreferences:
 def locale_preferences(user, at=None) -> LocalePreferences:
     """The default languages and markets of `user`'s current communities (two queries).
 
-    A community's own `languages` come first (set by the content team), then the languages
-    of its markets (from Trading Grid); communities in id order, duplicates dropped.
+    A community's default languages come first: the content team's `languages` when set
+    (they win), else those Trading Grid gives it (`tg_languages`); then the languages of
+    its markets. Communities in id order, duplicates dropped.
     """
     from assets.models import Market
 
@@ -130,7 +131,7 @@ def locale_preferences(user, at=None) -> LocalePreferences:
         Prefetch("markets", queryset=Market.objects.order_by("pk"))))
     ordered: list[str] = []
     for community in communities:
-        ordered += [str(tag) for tag in community.languages or [] if str(tag).strip()]
+        ordered += community.default_languages
     for community in communities:
         for market in community.markets.all():
             prefs.market_ids.add(market.pk)

@@ -26,6 +26,7 @@ from audit import record
 from communities import tradinggrid
 from communities.models import Community, DirectorySync, Membership, Partner, TradingGridEvent
 from communities.services import (
+    LANGUAGE_TAG,
     SYNC_ACTOR,
     MembershipTerms,
     membership_apply,
@@ -90,7 +91,8 @@ def upsert_community(remote: tradinggrid.RemoteCommunity, counts: Counter) -> Co
     """Create or update a community and its markets; writes only what differs."""
     kind = remote.kind if remote.kind in Community.Kind.values else Community.Kind.OTHER
     wanted = {"name": remote.name or remote.id, "kind": kind,
-              "description": remote.description, "active": True}
+              "description": remote.description, "active": True,
+              "tg_languages": _languages(remote.languages)}
     community = Community.objects.filter(tg_id=remote.id).first()
     created = False
     if community is None:
@@ -111,6 +113,16 @@ def upsert_community(remote: tradinggrid.RemoteCommunity, counts: Counter) -> Co
         community.markets.set(_markets(slugs))
         counts["community_markets_changed"] += 1
     return community
+
+
+def _languages(tags) -> list[str]:
+    """Trading Grid's language tags as the portal keeps them: valid BCP 47, best first, once
+    each (a malformed tag is dropped, not a failed sync)."""
+    kept: list[str] = []
+    for tag in tags:
+        if LANGUAGE_TAG.match(tag) and tag.lower() not in {t.lower() for t in kept}:
+            kept.append(tag)
+    return kept
 
 
 def _markets(slugs: list[str]) -> list[Market]:

@@ -96,6 +96,7 @@ class RemoteCommunity:
     markets: tuple[str, ...]
     description: str
     updated_at: datetime | None
+    languages: tuple[str, ...] = ()  # BCP 47, best first; absent from older payloads
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RemoteCommunity:
@@ -107,6 +108,8 @@ class RemoteCommunity:
             markets=tuple(data.get("markets") or ()),
             description=data.get("description") or "",
             updated_at=_datetime(data.get("updated_at")),
+            languages=tuple(str(tag).strip() for tag in data.get("languages") or ()
+                            if str(tag).strip()),
         )
 
 

@@ -32,7 +32,7 @@ MEMBER_FIELDS = {
     "valid_from": "validFrom",
     "valid_until": "validUntil",
 }
-COMMUNITY_FIELDS = ("name", "kind", "markets", "description")
+COMMUNITY_FIELDS = ("name", "kind", "markets", "languages", "description")
 
 
 class DirectoryError(Exception):
@@ -77,6 +77,19 @@ def _markets(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [part for part in value.split(",") if part.strip()]
     return [str(code).strip().lower() for code in value or []]
+
+
+def _languages(value: Any) -> list[str]:
+    """BCP 47 tags as given, best first (``"de-DE, fr-FR"`` or a list); blanks and repeats
+    dropped. Their case is kept: a tag is ``de-DE``, not a market code."""
+    if isinstance(value, str):
+        value = value.split(",")
+    tags: list[str] = []
+    for tag in value or []:
+        tag = str(tag).strip()
+        if tag and tag.lower() not in {t.lower() for t in tags}:
+            tags.append(tag)
+    return tags
 
 
 def list_response(resources: list[dict], total: int, start_index: int) -> dict:
@@ -147,6 +160,7 @@ class Directory:
         name: str,
         kind: str = "other",
         markets: Any = (),
+        languages: Any = (),
         description: str = "",
     ) -> dict:
         """Create a community; DirectoryError 409 if the id is taken."""
@@ -158,6 +172,7 @@ class Directory:
                 "name": name,
                 "kind": _choice(kind, KINDS, "kind"),
                 "markets": _markets(markets),
+                "languages": _languages(languages),
                 "description": description,
                 "updated_at": self.clock(),
             }
@@ -165,7 +180,7 @@ class Directory:
             return self.get_community(community_id)
 
     def update_community(self, community_id: str, **changes: Any) -> dict:
-        """Change a community's name, kind, markets or description."""
+        """Change a community's name, kind, markets, languages or description."""
         with self._lock:
             community = self._community(community_id)
             unknown = set(changes) - set(COMMUNITY_FIELDS)
@@ -175,6 +190,8 @@ class Directory:
                 _choice(changes["kind"], KINDS, "kind")
             if "markets" in changes:
                 changes["markets"] = _markets(changes["markets"])
+            if "languages" in changes:
+                changes["languages"] = _languages(changes["languages"])
             community.update(changes, updated_at=self.clock())
             return copy.deepcopy(community)
 
@@ -248,6 +265,8 @@ class Directory:
         """Replace the whole directory with a snapshot taken by snapshot()."""
         with self._lock:
             self._communities = {c["id"]: c for c in copy.deepcopy(snapshot["communities"])}
+            for community in self._communities.values():  # a state file from before languages
+                community.setdefault("languages", [])
             self._members = {cid: {} for cid in self._communities}
             for cid, members in copy.deepcopy(snapshot.get("members", {})).items():
                 self._members[cid] = {m["email"].lower(): m for m in members}

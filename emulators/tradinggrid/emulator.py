@@ -149,7 +149,8 @@ class TradingGridEmulator:
     # -- directory hooks (each one emits its webhook) ------------------------------------
 
     def add_community(self, community_id: str, **fields: Any) -> dict:
-        """Create a community (name, kind, markets, description); emits community.updated."""
+        """Create a community (name, kind, markets, languages, description); emits
+        community.updated."""
         community = self._change(self.directory.add_community, community_id, **fields)
         self._emit("community.updated", community_id)
         return community

@@ -194,7 +194,7 @@ class TradingGridHandler(BaseHTTPRequestHandler):
         return self._call(self.emulator.update_member, community_id, email, **changes)
 
     def admin_add_community(self, body: dict) -> dict:
-        """POST /_admin/communities/add {id, name, kind, markets, description}."""
+        """POST /_admin/communities/add {id, name, kind, markets, languages, description}."""
         return self._call(self.emulator.add_community, self._required(body, "id"), **body)
 
     def admin_update_community(self, body: dict) -> dict:

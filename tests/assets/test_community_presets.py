@@ -2,6 +2,7 @@
 release with explicit + eager (async, notified), and their real facts (issue #14)."""
 
 import io
+import re
 
 import cloudinary.api
 import cloudinary.uploader
@@ -133,6 +134,14 @@ def test_a_community_preset_is_offered_only_to_its_members_with_its_real_size(
     kb = round(derived["bytes"] / 1000)
     assert offered["retail-main"]["facts"]["label"] == f"JPG · 220 × 220 · ~{kb} KB"
     assert offered["web-1920-jpg"]["community_only"] is False
+    # the asset page's button says the same, next to the preset it belongs to
+    page = client_for(charlie).get(reverse("assets:detail", args=[released.pk]))
+    href = re.escape(reverse("assets:download", args=[released.pk, "retail-main"]))
+    button = re.search(rf'href="{href}"[^>]*>Retail main image</a>\s*'
+                       r'<span class="muted preset-facts">([^<]*)</span>',
+                       page.content.decode())
+    assert button, "no size label beside the Retail main image button"
+    assert button.group(1) == f"JPG · 220 × 220 · ~{kb} KB"
 
     bobs = client_for(bob).get(f"/api/v1/assets/{released.pk}/").json()
     assert "retail-main" not in {p["slug"] for p in bobs["presets"]}
@@ -149,6 +158,16 @@ def test_a_community_preset_is_offered_only_to_its_members_with_its_real_size(
     delivered = requests.get(answer["Location"], timeout=10)
     assert delivered.status_code == 200, delivered.headers.get("X-Cld-Error")
     assert Image.open(io.BytesIO(delivered.content)).size == (220, 220)
+    assert delivered.headers["Content-Disposition"] == 'attachment; filename="shot_retail-main.jpg"'
+
+    # and so does the API's link: saved under title and preset, not the named transformation
+    link = client_for(charlie).post(f"/api/v1/assets/{released.pk}/download-links/",
+                                    {"preset": "retail-main"}, content_type="application/json")
+    assert link.status_code == 201 and "/t_portal_retail_main/" in link.json()["url"]
+    through_api = requests.get(link.json()["url"], timeout=10)
+    assert through_api.status_code == 200, through_api.headers.get("X-Cld-Error")
+    assert through_api.headers["Content-Disposition"] == (
+        'attachment; filename="shot_retail-main.jpg"')
 
 
 def test_requesting_derivatives_again_asks_for_nothing_new(released, protected_cloud,

@@ -279,3 +279,39 @@ def test_downloads_and_zip_entries_are_named_after_master_locale_and_preset(
                      ("", "web-1200-webp"): "banner_web-1200.webp"}
     assert sorted(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()) == [
         "banner.webp", "banner_ja-JP.webp"]
+
+
+def test_the_api_download_link_saves_under_master_locale_and_preset(
+        banner_family, charlie, client_for):
+    import re
+    from urllib.parse import unquote
+
+    import requests
+
+    from tests.catalog.fixtures import ensure_default_presets
+
+    ensure_default_presets()
+    japanese = banner_family["ja-JP"]
+
+    # when: charlie asks the API for links, as a partner's system would
+    saved = {}
+    for preset in ("original", "web-1200-webp", "mobile-640"):
+        answer = client_for(charlie).post(f"/api/v1/assets/{japanese.pk}/download-links/",
+                                          {"preset": preset}, content_type="application/json")
+        assert answer.status_code == 201, answer.content
+        url = answer.json()["url"]
+        served = requests.get(url, timeout=10)
+        assert served.status_code == 200, served.headers.get("X-Cld-Error")
+        saved[preset] = (unquote(url), _saved_name(served))
+
+    # then: the link asks Cloudinary for the file name, and the file is saved under it
+    names = {preset: name for preset, (_, name) in saved.items()}
+    assert names == {"original": "banner_ja-JP.png",
+                     "web-1200-webp": "banner_ja-JP_web-1200.webp",
+                     "mobile-640": "banner_ja-JP_mobile-640.jpg"}
+    # the link carries the transformation; the name never does
+    for preset, transformation in (("web-1200-webp", "c_limit,w_1200"),
+                                   ("mobile-640", "w_640")):
+        url, name = saved[preset]
+        assert transformation in url and f"fl_attachment:{name.rsplit('.', 1)[0]}" in url
+        assert not re.search(r"[,:/]|(^|_)[a-z]{1,2}_", name), name

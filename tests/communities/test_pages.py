@@ -229,3 +229,24 @@ def test_the_api_schema_documents_the_communities_endpoint(client_for, content):
 def test_the_api_filters(client_for, alice, query, expected):
     body = client_for(alice).get(f"/api/v1/communities/?{query}").json()
     assert [c["tg_id"] for c in body["results"]] == expected
+
+
+def test_the_community_admin_shows_trading_grids_languages_beside_the_content_teams(
+        client_for, content, eu_retailers, jp_resellers):
+    from django.urls import reverse
+
+    from communities.models import Community
+
+    Community.objects.filter(pk=eu_retailers.pk).update(tg_languages=["de-DE", "fr-FR"])
+    Community.objects.filter(pk=jp_resellers.pk).update(tg_languages=["ja-JP"],
+                                                        languages=["en"])
+
+    listing = client_for(content).get(reverse("admin:communities_community_changelist"))
+    page = client_for(content).get(reverse("admin:communities_community_change",
+                                           args=[eu_retailers.pk]))
+
+    assert listing.status_code == 200 and page.status_code == 200
+    assert "de-DE, fr-FR (Trading Grid)" in listing.content.decode()
+    assert ">en<" in listing.content.decode()  # the content team's list wins
+    assert "Trading Grid languages" in page.content.decode()
+    assert "de-DE, fr-FR" in page.content.decode()

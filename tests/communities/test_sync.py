@@ -223,3 +223,39 @@ def test_the_command_reports_bad_credentials_clearly(db, tg_emulator, settings):
 
     with pytest.raises(CommandError, match="Trading Grid sync failed"):
         call_command("sync_communities")
+
+
+def test_a_communitys_languages_are_mirrored_and_the_content_teams_win(db, tg_emulator):
+    from communities.selectors import locale_preferences
+    from communities.services import community_set_defaults
+
+    # given: Trading Grid says which languages EU Retailers works in (one malformed)
+    tg_emulator.update_community("COMM-EU-RETAIL",
+                                 languages=["de-DE", "fr-FR", "en-GB", "?!"])
+
+    # when
+    sync_directory()
+
+    # then: mirrored, best first, and bob's default languages follow them
+    eu = Community.objects.get(tg_id="COMM-EU-RETAIL")
+    assert eu.tg_languages == ["de-DE", "fr-FR", "en-GB"] and eu.languages == []
+    bob = User.objects.get(email="bob@alpine-outfitters.example")
+    assert locale_preferences(bob).languages == ["de-DE", "fr-FR", "en-GB"]
+    assert Community.objects.get(tg_id="COMM-JP-RESELL").tg_languages == []
+
+    # when: the content team sets its own, and Trading Grid changes its list again
+    content = f.UserFactory(is_staff=True)
+    community_set_defaults(community=eu, languages=["en-GB"], presets=[], actor=content)
+    tg_emulator.update_community("COMM-EU-RETAIL", languages=["fr-FR"])
+    sync_directory()
+
+    # then: the mirror follows Trading Grid, the content team's choice still wins
+    eu.refresh_from_db()
+    assert (eu.tg_languages, eu.languages) == (["fr-FR"], ["en-GB"])
+    assert locale_preferences(bob).languages == ["en-GB"]
+
+    # and a sync that finds nothing new writes nothing
+    with CaptureQueriesContext(connection) as ctx:
+        sync_directory()
+    assert not [q for q in ctx.captured_queries
+                if q["sql"].lstrip().upper().startswith('UPDATE "COMMUNITIES_COMMUNITY"')]

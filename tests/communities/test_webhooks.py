@@ -141,6 +141,25 @@ def test_community_updated_renames_the_community(client, synced,
     assert Community.objects.get(tg_id="COMM-EU-RETAIL").name == "European Retailers"
 
 
+def test_community_updated_mirrors_its_languages(client, synced,
+                                                 django_capture_on_commit_callbacks):
+    # given
+    synced.update_community("COMM-JP-RESELL", languages="ja-JP, en-US")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, synced.events[-1])
+
+    # then
+    from communities.models import Community
+    from communities.selectors import locale_preferences
+
+    assert Community.objects.get(tg_id="COMM-JP-RESELL").tg_languages == ["ja-JP", "en-US"]
+    charlie = Membership.objects.get(community__tg_id="COMM-JP-RESELL",
+                                     user__email="charlie@sakura-trading.example").user
+    assert locale_preferences(charlie).languages == ["ja-JP", "en-US"]
+
+
 @pytest.mark.parametrize("tamper", ["secret", "body", "old", "future"])
 def test_an_unverifiable_webhook_is_refused_and_not_stored(client, synced, tamper):
     # given

@@ -19,7 +19,7 @@ from emulators.tradinggrid import TradingGridEmulator, WebhookRecorder
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webhook-secret"
-COMMUNITY_KEYS = {"id", "name", "kind", "markets", "description", "updated_at"}
+COMMUNITY_KEYS = {"id", "name", "kind", "markets", "languages", "description", "updated_at"}
 MEMBER_KEYS = {
     "id", "email", "givenName", "familyName", "company", "role", "status", "validFrom",
     "validUntil", "updated_at",
@@ -318,6 +318,23 @@ def test_the_admin_endpoint_adds_and_updates_with_a_form_too(emu):
 
     assert added.status_code == 200 and updated.json()["status"] == "suspended"
     assert [e["type"] for e in emu.events] == ["member.added", "member.updated"]
+
+
+def test_a_communitys_languages_are_set_through_the_admin_endpoint_and_served(emu):
+    assert get(emu, "/communities/COMM-EU-RETAIL").json()["languages"] == []
+
+    updated = admin(emu, "/_admin/communities/update", {
+        "id": "COMM-EU-RETAIL", "changes": {"languages": ["de-DE", " fr-FR", "de-de", ""]}})
+    added = requests.post(emu.root_url + "/_admin/communities/add", timeout=5,
+                          auth=(emu.client_id, emu.client_secret),
+                          data={"id": "COMM-CH-RETAIL", "name": "Swiss Retailers",
+                                "markets": "ch", "languages": "de-CH, fr-CH"})
+
+    assert updated.json()["languages"] == ["de-DE", "fr-FR"]  # best first, once each
+    assert added.status_code == 200
+    assert get(emu, "/communities/COMM-CH-RETAIL").json()["languages"] == ["de-CH", "fr-CH"]
+    assert [e["type"] for e in emu.events] == ["community.updated", "community.updated"]
+    assert emu.events[0]["community"]["languages"] == ["de-DE", "fr-FR"]
 
 
 def test_the_admin_endpoint_refuses_bad_input_and_bad_credentials(emu):
