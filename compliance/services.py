@@ -161,8 +161,11 @@ def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = Non
         published = _partners_in(seeing) - partners
         users |= _admins(published)
         partners |= published
-        Acknowledgement.objects.pending().filter(asset=asset).exclude(version=version).update(
+        stale = list(Acknowledgement.objects.pending().filter(asset=asset)
+                     .exclude(version=version).values_list("pk", "version_id", "partner_id"))
+        Acknowledgement.objects.filter(pk__in=[pk for pk, _, _ in stale]).update(
             state=Acknowledgement.State.SUPERSEDED)
+        _clear_requests(stale)
         have = set(Acknowledgement.objects.filter(version=version)
                    .values_list("partner_id", flat=True))
         Acknowledgement.objects.bulk_create(
@@ -174,6 +177,20 @@ def supersede(asset: Asset, version: AssetVersion, *, due_days: int | None = Non
     return notify(sorted(users), kind=kind, key=version_key(version), title=title, body=body,
                   url=reverse("assets:detail", args=[asset.pk]),
                   images=_previews(_previous(asset, version), version))
+
+
+def _clear_requests(requests: list[tuple[int, int, int]]) -> None:
+    """A request that is void (superseded by a newer version's) no longer asks anything of
+    anyone: its "confirm version N" notice and reminders are marked read."""
+    by_partner: dict[int, list[tuple[int, int]]] = {}
+    for pk, version_id, partner_id in requests:
+        by_partner.setdefault(partner_id, []).append((pk, version_id))
+    for partner_id, pairs in by_partner.items():
+        members = list(Membership.objects.filter(partner_id=partner_id)
+                       .values_list("user_id", flat=True))
+        for pk, version_id in pairs:
+            mark_read_by_key(members, f"version:{version_id}")
+            mark_read_by_key(members, f"ack-reminder:{pk}:")
 
 
 def _previews(previous: AssetVersion | None, current: AssetVersion) -> list[dict]:

@@ -111,11 +111,13 @@ def mark_read(user, notice_ids: Iterable[int] | None = None) -> int:
     return rows.update(read_at=timezone.now())
 
 
-def mark_read_by_key(user_ids: Iterable[int], key_prefix: str) -> int:
-    """Mark read what no longer needs doing (e.g. an acknowledgement request once done)."""
-    return (Notice.objects.unread().filter(user_id__in=list(user_ids),
-                                           key__startswith=key_prefix)
-            .update(read_at=timezone.now()))
+def mark_read_by_key(user_ids: Iterable[int], key: str) -> int:
+    """Mark read what no longer needs doing (e.g. an acknowledgement request once done, or
+    superseded by a newer one): the notices with exactly `key`, or, for a `key` ending in
+    ":", every key it begins ("ack-reminder:7:" → each day's reminder of request 7)."""
+    rows = Notice.objects.unread().filter(user_id__in=list(user_ids))
+    rows = rows.filter(key__startswith=key) if key.endswith(":") else rows.filter(key=key)
+    return rows.update(read_at=timezone.now())
 
 
 DIGEST_HOUR = 7  # local time: "the next morning"

@@ -1,6 +1,7 @@
 """Fixtures for currency tests: a packaging image alice's organisation receives, and a helper
 that makes the content team approve (and Cloudinary release) its next version."""
 
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -20,12 +21,26 @@ def packaging(eu_retailers):
     return asset
 
 
+@contextmanager
+def cloudinary_release(answer: dict):
+    """Cloudinary's side of an approval, answered here: the delivery copy (`answer`), the
+    moderation write-back, the focal point and the derivatives asked ahead (without the last,
+    each approval retried against a Cloudinary that is not there for ~30 s)."""
+    from assets.cloudinary import client, variants
+
+    with mock.patch.object(client, "copy_to_delivery", autospec=True, return_value=answer), \
+            mock.patch.object(client, "update_moderation", autospec=True), \
+            mock.patch.object(client, "focal_point", autospec=True, return_value=None), \
+            mock.patch.object(variants, "generate_eager", autospec=True,
+                              return_value={"batch_id": "", "eager": []}):
+        yield
+
+
 @pytest.fixture
 def release(content, django_capture_on_commit_callbacks):
     """`release(asset, note="...")`: Cloudinary holds a new version, the content team approves
     it and partners are switched to it (the commit callbacks run, as after a real commit)."""
     from assets import services
-    from assets.cloudinary import client
     from assets.models import Asset
     from tests import factories as f
 
@@ -38,11 +53,7 @@ def release(content, django_capture_on_commit_callbacks):
                                                  current_version=version)
         answer = {"public_id": f"partner-portal/releases/{asset.asset_id}/{number}-copy",
                   "version": version.version, "etag": f"e{number}"}
-        with mock.patch.object(client, "copy_to_delivery", autospec=True,
-                               return_value=answer), \
-                mock.patch.object(client, "update_moderation", autospec=True), \
-                mock.patch.object(client, "focal_point", autospec=True, return_value=None), \
-                django_capture_on_commit_callbacks(execute=True):
+        with cloudinary_release(answer), django_capture_on_commit_callbacks(execute=True):
             services.version_set_approval(version=version, state="approved", actor=content,
                                           reason=note)
         version.refresh_from_db()

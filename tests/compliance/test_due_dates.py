@@ -1,16 +1,15 @@
 """The reviewer sets the acknowledgement due date of one approval in the admin review form."""
 
 from datetime import timedelta
-from unittest import mock
 
 from django.urls import reverse
 from django.utils import timezone
 
-from assets.cloudinary import client as cloudinary_client
 from assets.models import Asset
 from audit.models import Event
 from compliance.models import Acknowledgement, ApprovalDueDate
 from tests import factories as f
+from tests.compliance.conftest import cloudinary_release
 
 
 def _pending_version(asset):
@@ -25,12 +24,7 @@ def _approve(http, version, due_on, callbacks):
     answer = {"public_id": f"partner-portal/releases/{version.asset.asset_id}/2-copy",
               "version": version.version, "etag": "e2"}
     url = reverse("admin:assets_asset_review", args=[version.asset_id, version.pk])
-    with mock.patch.object(cloudinary_client, "copy_to_delivery", autospec=True,
-                           return_value=answer), \
-            mock.patch.object(cloudinary_client, "update_moderation", autospec=True), \
-            mock.patch.object(cloudinary_client, "focal_point", autospec=True,
-                              return_value=None), \
-            callbacks(execute=True):
+    with cloudinary_release(answer), callbacks(execute=True):
         return http.post(url, {"decision": "approve", "ack_due_on": due_on})
 
 def test_the_due_date_chosen_in_the_review_form_is_the_requests_due_date(

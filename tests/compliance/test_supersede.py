@@ -66,6 +66,11 @@ def test_a_second_approval_before_acknowledgement_supersedes_the_pending_request
     assert _status(packaging, alpine) == "on v1, acknowledgement due"
     with pytest.raises(services.AcknowledgementError, match="confirm version 3"):
         services.acknowledge(user=alice, asset=packaging, number=2)
+    # ...and the void "confirm version 2" notices no longer wait unread; version 3's do
+    unread = Notice.objects.unread()
+    assert not unread.filter(key=f"version:{v2.pk}").exists()
+    assert sorted(unread.filter(key=f"version:{v3.pk}").values_list("user__email", flat=True)
+                  ) == sorted([alice.email, bob.email])
 
 
 def test_an_uncontrolled_kind_is_announced_without_an_acknowledgement(

@@ -121,3 +121,15 @@ def test_a_support_reply_appears_in_bobs_notification_centre_without_a_second_em
     assert notice.kind == "case_reply" and case.reference in notice.title
     assert notice.url == f"/cases/{case.reference}/"
     assert [m.to for m in mailoutbox] == [[bob.email]]  # the case email only
+
+
+def test_marking_one_key_read_leaves_keys_that_merely_begin_with_it(bob):
+    from notifications import services
+    from notifications.models import Notice
+
+    for key in ("version:1", "version:12", "ack-reminder:7:2026-12-01",
+                "ack-reminder:7:2026-12-02"):
+        services.notify([bob.pk], kind=Notice.Kind.NEW_VERSION, key=key, title=key, email=False)
+    services.mark_read_by_key([bob.pk], "version:1")
+    services.mark_read_by_key([bob.pk], "ack-reminder:7:")
+    assert list(Notice.objects.unread().values_list("key", flat=True)) == ["version:12"]
