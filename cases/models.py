@@ -70,6 +70,9 @@ class Case(models.Model):
                                 related_name="cases")
     opener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="opened_cases")
+    # Opened by the portal itself (an overdue acknowledgement), in the name of `opener`, the
+    # organisation's contact for it: pages say so instead of showing them as its author.
+    opened_by_portal = models.BooleanField(default=False)
     community = models.ForeignKey("communities.Community", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="cases")
     # None for a report about something not in the catalog yet ("Missing asset", a launch-kit

@@ -42,8 +42,8 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = ["id", "reference", "subject", "category", "status", "priority", "asset",
-                  "asset_version", "partner", "community", "opener", "assignee", "sla_due_at",
-                  "resolution", "created_at", "updated_at"]
+                  "asset_version", "partner", "community", "opener", "opened_by_portal",
+                  "assignee", "sla_due_at", "resolution", "created_at", "updated_at"]
         read_only_fields = fields
 
     # Inline (not a component) so the schema can say "an object or null" in OpenAPI 3.0.

@@ -27,6 +27,9 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+PORTAL_ACTOR = "portal"  # the audit's actor for what the portal does on its own
+
+
 class CaseError(Exception):
     """A request the workflow refuses; the message is shown to the person who asked."""
 
@@ -129,7 +132,8 @@ def _change_status(case: Case, *, actor, to: str, note: str = "") -> Message:
     if to == S.CLOSED:
         case.closed_at = now
     case.save()
-    who = actor if isinstance(actor, str) else (actor.get_full_name() or actor.email)
+    who = ("the portal" if actor == PORTAL_ACTOR else actor) if isinstance(actor, str) else (
+        actor.get_full_name() or actor.email)
     body = f"Status changed from {Case.Status(previous).label} to {Case.Status(to).label} by {who}."
     message = _add_message(case, author=None, kind=Message.Kind.SYSTEM,
                            body=f"{body}\n\n{note}".strip())
@@ -140,9 +144,12 @@ def _change_status(case: Case, *, actor, to: str, note: str = "") -> Message:
 @transaction.atomic
 def case_open(*, opener, asset: Asset | int | None, category: str, subject: str, body: str,
               priority: str = Case.Priority.NORMAL, referenced_assets: Iterable = (),
-              community=None, attachment=None) -> Case:
+              community=None, attachment=None, opened_by_portal: bool = False) -> Case:
     """Open a case about an asset the opener can see, on the version they saw — or, with
     `asset=None`, about something missing from the catalog.
+
+    `opened_by_portal`: the portal opens it (an overdue acknowledgement) in the opener's
+    name; its first message is then the portal's, not theirs.
 
     The partner and community come from the opener's current memberships (`community` when
     given, else one that publishes the asset directly when there is one). Support is
@@ -166,14 +173,17 @@ def case_open(*, opener, asset: Asset | int | None, category: str, subject: str,
         community=membership.community, asset=found,
         asset_version=found.approved_version if found else None,
         category=category, subject=subject.strip()[:200], priority=priority,
-        sla_due_at=sla_due(priority, now), created_at=now,
+        sla_due_at=sla_due(priority, now), created_at=now, opened_by_portal=opened_by_portal,
     )
-    message = _add_message(case, author=opener, kind=Message.Kind.REPLY, body=body.strip(),
+    message = _add_message(case, author=None if opened_by_portal else opener,
+                           kind=Message.Kind.SYSTEM if opened_by_portal else Message.Kind.REPLY,
+                           body=body.strip(),
                            referenced=_visible_assets(opener, referenced_assets))
     stored = _attach(message, attachment, uploader=opener) if attachment else None
     _audit("case.opened", actor=opener, case=case,
            payload={"category": category, "priority": priority, "message": message.pk,
-                    **({"attachment": stored.pk} if stored else {})})
+                    **({"attachment": stored.pk} if stored else {}),
+                    **({"opened_by_portal": True} if opened_by_portal else {})})
     notifications.announce(case, message, notifications.Kind.CASE_OPENED)
     return case
 
@@ -330,6 +340,16 @@ def case_close(*, case: Case, actor) -> Case:
     """Close an open or resolved case (the partner who can read it, or staff)."""
     case = _readable(Case.objects.select_for_update().get(pk=case.pk), actor)
     _change_status(case, actor=actor, to=S.CLOSED)
+    return case
+
+
+@transaction.atomic
+def close_by_portal(case: Case, *, note: str) -> Case:
+    """Close a case the portal opened once its reason is gone (the organisation acknowledged);
+    the partner and support are told by the status message, and it can be reopened as usual."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.is_open:
+        _change_status(case, actor=PORTAL_ACTOR, to=S.CLOSED, note=note)
     return case
 
 

@@ -235,7 +235,24 @@ def acknowledge(*, user, asset: Asset | int, number: int | None = None) -> Ackno
     members = Membership.objects.filter(partner=ack.partner).values_list("user_id", flat=True)
     mark_read_by_key(members, version_key(ack.version))
     mark_read_by_key(members, f"ack-reminder:{ack.pk}:")
+    _close_escalations(ack)
     return ack
+
+
+def _close_escalations(ack: Acknowledgement) -> int:
+    """The cases the portal opened because the organisation was overdue on this asset (for
+    this version or one it replaced) have done their job: closed, saying why."""
+    from cases.models import Case
+    from cases.services import close_by_portal
+
+    cases = Case.objects.filter(
+        pk__in=Acknowledgement.objects.filter(asset_id=ack.asset_id, partner_id=ack.partner_id)
+        .exclude(escalated_case=None).values("escalated_case"),
+        status__in=Case.OPEN_STATUSES)
+    for case in cases:
+        close_by_portal(case, note=f"{ack.partner.name} confirmed it works from "
+                                   f"{ack.version.label}; nothing more is needed.")
+    return len(cases)
 
 
 def open_for(user):
@@ -308,6 +325,7 @@ def _open_case(ack: Acknowledgement):
             return case_open(
                 opener=membership.user, asset=ack.asset, category=Case.Category.OTHER,
                 subject=f"Overdue: confirm {ack.asset.title} {ack.version.label}"[:200],
+                opened_by_portal=True,
                 body=(f"Opened automatically by the portal: {ack.partner.name} has not "
                       f"confirmed it works from {ack.version.label} (due "
                       f"{timezone.localtime(ack.due_at):%-d %b %Y}). Downloads of superseded "

@@ -12,8 +12,14 @@ from notifications.models import Notice
 
 @login_required
 def centre(request):
+    from compliance.previews import for_notices
+
     page = Paginator(Notice.objects.filter(user=request.user), 25).get_page(
         request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    details = for_notices(request.user, page.object_list)
+    for notice in page.object_list:
+        notice.details = details.get(notice.pk)
     return render(request, "notifications/centre.html", {"page": page})
 
 

@@ -94,6 +94,34 @@ def test_overdue_with_blocking_revokes_superseded_links_offers_the_current_and_o
     assert Acknowledgement.objects.get().escalated_case == case
 
 
+def test_the_portals_overdue_case_says_who_opened_it_and_closes_when_alice_acknowledges(
+        bob, alice, alpine, packaging, presets, download, release, settings,
+        client_for, django_capture_on_commit_callbacks):
+    # given: Alpine is overdue on a blocking kind and the portal opened its case
+    settings.COMPLIANCE_BLOCK_KINDS = ["packaging"]
+    download(bob, packaging)
+    v2 = release(packaging)
+    ack = Acknowledgement.objects.get()
+    with mock.patch.object(client, "rename_delivery", autospec=True), \
+            mock.patch.object(client, "restrict_master", autospec=True), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.escalate(at=_overdue(ack))
+    case = Case.objects.get()
+    # then: the case is the portal's, with alice as Alpine's contact, not its author
+    assert case.opened_by_portal and case.messages.get().author is None
+    page = client_for(alice).get(f"/cases/{case.reference}/").content.decode()
+    assert "The portal, automatically, for Alpine Outfitters GmbH" in page
+    assert "The portal (automatic)" in client_for(alice).get("/cases/").content.decode()
+    assert client_for(alice).get(f"/api/v1/cases/{case.pk}/").json()["opened_by_portal"]
+    # when: alice confirms version 2
+    with django_capture_on_commit_callbacks(execute=True):
+        services.acknowledge(user=alice, asset=packaging, number=v2.number)
+    # then: the case has done its job and is closed, saying why
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+    assert "confirmed it works from Version 2" in case.messages.latest("pk").body
+
+
 def test_without_blocking_an_overdue_organisation_keeps_its_links_and_gets_no_case(
         bob, packaging, presets, download, release):
     # given

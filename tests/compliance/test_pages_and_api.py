@@ -92,3 +92,40 @@ def test_charlie_gets_a_404_for_the_currency_of_an_asset_he_cannot_see(charlie, 
                                                                       client_for):
     response = client_for(charlie).get(f"/api/v1/assets/{packaging.pk}/currency/")
     assert response.status_code == 404
+
+
+def test_the_notice_shows_both_versions_side_by_side_and_confirms_in_one_click(
+        alice, bob, packaging, presets, download, release, client_for):
+    import re
+
+    # given: bob downloaded v1 of a packaging image; v2 is approved
+    download(bob, packaging)
+    v1 = packaging.versions.get(number=1)
+    v2 = release(packaging)
+    client = client_for(alice)
+    # when
+    page = client.get("/notifications/").content.decode()
+    # then: both versions' stills, signed, captioned before / now
+    previews = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', page)
+    assert [alt for _, alt in previews] == [f"Before: {v1.label}", f"Now: {v2.label}"]
+    assert v1.delivery_public_id in previews[0][0] and v2.delivery_public_id in previews[1][0]
+    assert all("/s--" in url for url, _ in previews)  # signed, like every delivery link
+    # ...and one button confirms for Alpine, back on the same page
+    assert f"We work from {v2.label}" in page
+    answer = client.post(f"/confirmations/{packaging.pk}/",
+                         {"version": v2.number, "next": "/notifications/"})
+    assert answer.status_code == 302 and answer["Location"] == "/notifications/"
+    assert Acknowledgement.objects.get(version=v2).state == "acknowledged"
+    assert "We work from" not in client.get("/notifications/").content.decode()
+
+
+def test_a_user_who_can_no_longer_see_the_asset_gets_no_previews(
+        bob, packaging, presets, download, release, client_for):
+    # given: bob was told of v2, then left the community
+    download(bob, packaging)
+    release(packaging)
+    bob.memberships.all().delete()
+    # when
+    page = client_for(bob).get("/notifications/").content.decode()
+    # then: the notice's text stays, its pictures do not
+    assert "Trailblazer 2 box front" in page and "<img src=" not in page
