@@ -89,3 +89,37 @@ class CurrencyView(APIView):
             raise PermissionDenied("Only members of a partner organisation see this.")
         rows = selectors.currency(asset, partner_ids=partners)
         return Response(CurrencyRowSerializer(rows, many=True).data)
+
+
+class AssetCurrencyRowSerializer(CurrencyRowSerializer):
+    asset_id = serializers.IntegerField()
+    asset = serializers.CharField()
+
+
+class CommunityCurrencyView(APIView):
+    """Staff: the currency report of one community (every asset its organisations received
+    there or must acknowledge). Partners get a 404, as on the page."""
+
+    @extend_schema(responses=AssetCurrencyRowSerializer(many=True))
+    def get(self, request, community_pk: int):
+        from communities.models import Community
+
+        community = Community.objects.filter(pk=community_pk).first() \
+            if community_pk <= MAX_ID else None
+        if community is None or not is_brand_staff(request.user):
+            raise NotFound("No such community.")
+        rows = selectors.community_currency(community)
+        return Response(AssetCurrencyRowSerializer(rows, many=True).data)
+
+
+class MyCurrencyView(APIView):
+    """A partner's own organisations: the version they work from of every file they received
+    that the user can see (the first PARTNER_REPORT_LIMIT by title)."""
+
+    @extend_schema(responses=AssetCurrencyRowSerializer(many=True))
+    def get(self, request):
+        partners = services._partner_ids(request.user)
+        if not partners:
+            raise PermissionDenied("Only members of a partner organisation see this.")
+        rows = selectors.partner_currency(request.user, partners)
+        return Response(AssetCurrencyRowSerializer(rows, many=True).data)

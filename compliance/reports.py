@@ -22,7 +22,7 @@ def _staff_only(request) -> None:
         raise Http404
 
 
-def _csv(name: str, rows: list[dict], columns: list[str]) -> HttpResponse:
+def csv_response(name: str, rows: list[dict], columns: list[str]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
@@ -38,7 +38,7 @@ def asset_report(request, asset_pk: int):
     asset = get_object_or_404(Asset.objects.select_related("approved_version"), pk=asset_pk)
     rows = selectors.currency(asset)
     if request.GET.get("format") == "csv":
-        return _csv(f"currency-asset-{asset.pk}", rows, COLUMNS)
+        return csv_response(f"currency-asset-{asset.pk}", rows, COLUMNS)
     return render(request, "compliance/report.html", {
         "title": asset.title, "subject": "asset", "rows": rows, "asset": asset,
         "chart": mark_safe(bar_chart(selectors.counts(rows)))})  # noqa: S308 (escaped)
@@ -50,7 +50,7 @@ def community_report(request, community_pk: int):
     community = get_object_or_404(Community, pk=community_pk)
     rows = selectors.community_currency(community)
     if request.GET.get("format") == "csv":
-        return _csv(f"currency-community-{community.pk}", rows, ["asset", *COLUMNS])
+        return csv_response(f"currency-community-{community.pk}", rows, ["asset", *COLUMNS])
     return render(request, "compliance/report.html", {
         "title": community.name, "subject": "community", "rows": rows,
         "chart": mark_safe(bar_chart(selectors.counts(rows)))})  # noqa: S308 (escaped)

@@ -70,19 +70,45 @@ def counts(rows: list[dict]) -> list[tuple[str, str, int]]:
     return [(key, label, tally[key]) for key, label in BUCKETS]
 
 
+def _assets_received(partner_ids, community=None) -> set[int]:
+    """Assets the organisations downloaded (in `community`, when given) or owe or gave an
+    acknowledgement for: every file whose currency they answer for, controlled or not."""
+    acks = (Acknowledgement.objects.filter(partner_id__in=partner_ids)
+            .exclude(state=Acknowledgement.State.SUPERSEDED).values_list("asset_id", flat=True))
+    downloads = Event.objects.filter(action=ASSET_DOWNLOADED, partner_id__in=partner_ids,
+                                     asset_id__isnull=False)
+    if community is not None:
+        downloads = downloads.filter(community_id=community.pk)
+    return set(acks) | set(downloads.order_by().values_list("asset_id", flat=True).distinct())
+
+
+def _rows(assets, partner_ids) -> list[dict]:
+    rows = []
+    for asset in assets.select_related("approved_version").order_by("title", "pk"):
+        for row in currency(asset, partner_ids=partner_ids):
+            rows.append({**row, "asset_id": asset.pk, "asset": asset.title})
+    return rows
+
+
 def community_currency(community) -> list[dict]:
-    """Report rows (with the asset) for every controlled asset whose acknowledgement an
-    organisation of the community owes or gave."""
+    """Report rows (with the asset) for every asset an organisation of the community
+    downloaded there, or whose acknowledgement it owes or gave."""
     from communities.models import Membership
 
     partners = set(Membership.objects.filter(community=community)
                    .values_list("partner_id", flat=True))
-    asset_ids = (Acknowledgement.objects.filter(partner_id__in=partners)
-                 .exclude(state=Acknowledgement.State.SUPERSEDED)
-                 .values_list("asset_id", flat=True).distinct())
-    rows = []
-    for asset in (Asset.objects.filter(pk__in=list(asset_ids))
-                  .select_related("approved_version").order_by("title")):
-        for row in currency(asset, partner_ids=partners):
-            rows.append({**row, "asset_id": asset.pk, "asset": asset.title})
-    return rows
+    assets = Asset.objects.filter(pk__in=_assets_received(partners, community))
+    return _rows(assets, partners)
+
+
+PARTNER_REPORT_LIMIT = 500  # assets per organisation report (the CSV and API say so)
+
+
+def partner_currency(user, partner_ids) -> list[dict]:
+    """The partner admin's view of their own organisations: the same rows, for the assets
+    they received that `user` can still see (the first PARTNER_REPORT_LIMIT by title)."""
+    received = _assets_received(partner_ids)
+    assets = Asset.objects.visible_to(user).filter(pk__in=received)
+    return _rows(Asset.objects.filter(
+        pk__in=list(assets.order_by("title", "pk").values_list("pk", flat=True)
+                    [:PARTNER_REPORT_LIMIT])), partner_ids)

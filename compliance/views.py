@@ -12,8 +12,22 @@ from compliance import services
 
 @login_required
 def mine(request):
+    """What the user's organisation must confirm, and its currency over every file it
+    received (the staff report's rows, for its own organisation; CSV with ?format=csv)."""
+    from django.utils.safestring import mark_safe
+
+    from compliance import reports, selectors
+    from compliance.charts import bar_chart
+
+    partners = services._partner_ids(request.user)
+    rows = selectors.partner_currency(request.user, partners) if partners else []
+    if request.GET.get("format") == "csv":
+        return reports.csv_response("currency-my-organisation", rows,
+                                    ["asset", *reports.COLUMNS])
     acks = list(services.open_for(request.user).order_by("due_at", "pk")[:200])
-    return render(request, "compliance/mine.html", {"acknowledgements": acks})
+    return render(request, "compliance/mine.html", {
+        "acknowledgements": acks, "rows": rows, "limit": selectors.PARTNER_REPORT_LIMIT,
+        "chart": mark_safe(bar_chart(selectors.counts(rows))) if rows else ""})  # noqa: S308
 
 
 @login_required

@@ -129,3 +129,64 @@ def test_a_user_who_can_no_longer_see_the_asset_gets_no_previews(
     page = client_for(bob).get("/notifications/").content.decode()
     # then: the notice's text stays, its pictures do not
     assert "Trailblazer 2 box front" in page and "<img src=" not in page
+
+
+def _received(bob, packaging, alice_asset, download, release):
+    """Bob downloaded v1 of a packaging image (controlled) and of a banner (not); both
+    have a v2 now."""
+    download(bob, packaging)
+    download(bob, alice_asset)
+    release(packaging)
+    release(alice_asset)
+
+
+def test_alice_sees_her_organisations_currency_over_every_file_it_received(
+        alice, bob, charlie, packaging, alice_asset, presets, download, release, client_for):
+    # given
+    _received(bob, packaging, alice_asset, download, release)
+    # when
+    page = client_for(alice).get("/confirmations/").content.decode()
+    csv_rows = client_for(alice).get("/confirmations/?format=csv").content.decode().splitlines()
+    # then: both files, the uncontrolled one included, with where Alpine stands and a chart
+    assert "Your organisation's files" in page and "<svg" in page
+    assert "on v1, acknowledgement due" in page  # the packaging image
+    assert page.count("· superseded") == 2  # both are on v1 while v2 is current
+    assert csv_rows[0].startswith("asset,partner,status")
+    assert sorted(row.split(",")[0] for row in csv_rows[1:]) == sorted(
+        [packaging.title, alice_asset.title])
+    # ...and charlie's organisation received none of it
+    assert "has not received any file yet" in client_for(charlie).get(
+        "/confirmations/").content.decode()
+
+
+def test_the_community_report_includes_files_that_need_no_acknowledgement(
+        alice, bob, eu_retailers, content, packaging, alice_asset, presets, download, release,
+        client_for):
+    # given
+    _received(bob, packaging, alice_asset, download, release)
+    # when
+    page = client_for(content).get(
+        f"/staff/currency/communities/{eu_retailers.pk}/").content.decode()
+    # then
+    assert packaging.title in page and alice_asset.title in page
+
+
+def test_the_currency_api_per_community_for_staff_and_for_a_partners_own_organisation(
+        alice, bob, charlie, eu_retailers, content, packaging, alice_asset, presets, download,
+        release, client_for):
+    # given
+    _received(bob, packaging, alice_asset, download, release)
+    # when
+    staff = client_for(content).get(f"/api/v1/communities/{eu_retailers.pk}/currency/")
+    own = client_for(alice).get("/api/v1/currency/")
+    # then
+    assert_matches_schema(staff)
+    assert_matches_schema(own)
+    assert sorted(row["asset"] for row in staff.json()) == sorted(
+        [packaging.title, alice_asset.title])
+    assert {row["partner"] for row in own.json()} == {"Alpine Outfitters GmbH"}
+    assert {row["status"] for row in own.json()} == {"on v1", "on v1, acknowledgement due"}
+    # ...partners get no community report, and charlie's organisation has nothing
+    assert client_for(alice).get(f"/api/v1/communities/{eu_retailers.pk}/currency/"
+                                 ).status_code == 404
+    assert client_for(charlie).get("/api/v1/currency/").json() == []
