@@ -413,3 +413,33 @@ def test_a_metadata_change_of_a_released_asset_queues_no_delivery_work(
     assert counts == 2
     assert "new-tag" in Asset.objects.get(pk=shop["ridge-box"].pk).tags
     assert not Asset.objects.filter(delivery_pending=True).exists()
+
+
+def test_an_overdue_organisations_old_link_is_refused_by_the_cdn_and_the_current_offered(
+        shop, bob, alice, content, client_for, settings, django_capture_on_commit_callbacks):
+    """#12's blocking, through the real SDK: no mock stands between the escalation and the
+    emulated CDN's answer."""
+    from datetime import timedelta
+
+    from compliance import services as compliance
+    from compliance.models import Acknowledgement
+
+    # given: blocking on for packaging; bob holds a link to version 1 that works
+    settings.COMPLIANCE_BLOCK_KINDS = ["packaging"]
+    asset = shop["ridge-box"]
+    client = client_for(bob)
+    old_link = _download_location(client, asset, "original")
+    assert _size(old_link) == (1600, 1200)
+    # ...version 2 is approved, and Alpine never confirms it
+    asset = _overwrite(asset, (2000, 1000), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.version_set_approval(version=asset.current_version,
+                                      state=ApprovalState.APPROVED, actor=content)
+    ack = Acknowledgement.objects.get(asset=asset, partner__memberships__user=bob)
+    assert _get(old_link).status_code == 200  # not yet overdue: the old file still comes
+    # when: the daily run past the due date
+    with django_capture_on_commit_callbacks(execute=True):
+        assert compliance.escalate(at=ack.due_at + timedelta(hours=1)) == 1
+    # then: the CDN refuses the old link, and the portal hands out version 2
+    assert _get(old_link).status_code == 404
+    assert _size(_download_location(client, asset, "original")) == (2000, 1000)
