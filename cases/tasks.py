@@ -4,10 +4,14 @@ import smtplib
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import OperationalError
 
 from cases import notifications
 
 TRANSIENT = (smtplib.SMTPException, OSError, ConnectionError)
+# The database said "try again": SQLite's "database/table is locked" while another writer
+# holds it, PostgreSQL's lost connection or serialization failure. Soon, not in 30 s.
+DATABASE_BUSY = (OperationalError,)
 
 
 @shared_task(name="cases.tasks.send_notification", bind=True, acks_late=True, max_retries=8)
@@ -17,6 +21,8 @@ def send_notification(self, notification_id: int) -> bool:
         return notifications.deliver(notification_id)
     except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=min(900, 30 * 2 ** self.request.retries))
+    except DATABASE_BUSY as exc:
+        raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries))
 
 
 @shared_task(name="cases.tasks.send_pending_notifications")

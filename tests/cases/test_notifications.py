@@ -189,3 +189,30 @@ def test_a_partner_who_wants_case_replies_at_once_gets_one_email_not_two(
     # then: the case email, and a notice in the centre that sends none of its own
     assert [m.to for m in mail.outbox] == [[bob.email]]
     assert Notice.objects.get(user=bob, kind=Notice.Kind.CASE_REPLY).email == "off"
+
+
+def test_a_database_that_is_busy_for_a_moment_is_retried_soon_not_lost(bob_case, monkeypatch):
+    from django.db import OperationalError
+
+    # given: the first attempt meets SQLite's "table is locked" (another writer holds it)
+    Notification.objects.update(sent_at=None, claimed_at=None)
+    row = Notification.objects.get(case=bob_case)
+    real, calls = notifications.deliver, []
+
+    def busy_once(pk):
+        calls.append(pk)
+        if len(calls) == 1:
+            raise OperationalError("database table is locked: cases_notification")
+        return real(pk)
+
+    monkeypatch.setattr(notifications, "deliver", busy_once)
+    mail.outbox.clear()
+    # when / then: the task asks to run again within a second or two (not lost, not in 30 s)
+    from celery.exceptions import Retry
+
+    with pytest.raises(Retry) as retry:
+        tasks.send_notification.apply(args=[row.pk], throw=True).get()
+    assert 0 < retry.value.when <= 2
+    # ...and the retry sends it, once
+    assert tasks.send_notification.apply(args=[row.pk]).get() is True
+    assert calls == [row.pk, row.pk] and len(mail.outbox) == 1
