@@ -11,4 +11,6 @@ urlpatterns = [
          name="rendering_focal_point"),
     path("cases/<str:ref>/rendering/preset/", rendering_views.rendering_preset,
          name="rendering_preset"),
+    path("cases/<str:ref>/rendering/revert-override/", rendering_views.rendering_revert,
+         name="rendering_revert"),
 ]
