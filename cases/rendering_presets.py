@@ -192,3 +192,55 @@ def _record_revert(case, actor, asset, preset, community, revert, report,
     preset_changes.override_revert_notify(preset=preset, community=community,
                                           key=f"rendering-revert:{event.pk}", exclude=exclude)
     return fix
+
+
+def rendering_fix_breakpoints(*, case: Case, actor, note: str = "") -> RenderingFix:
+    """The fix for "poor mobile rendering": responsive breakpoints for the asset's preview
+    (`assets.breakpoints`). Measured for the reporter's viewport (390 px when not given):
+    the fixed preview width their browser picked before, the breakpoint it picks after."""
+    from assets import breakpoints
+
+    if not is_brand_staff(actor):
+        raise CaseNotFound("No such case.")
+    if not case.is_open:
+        raise CaseError("Only an open case can be fixed.")
+    report = _report(case)
+    asset = Asset.objects.select_related("approved_version").get(pk=case.asset_id)
+    viewport = report.viewport_width or 390
+    try:
+        points = breakpoints.request_breakpoints(asset=asset)
+        before = breakpoints.measure_preview(
+            asset=asset, width=breakpoints.fixed_preview_width(viewport))
+    except RenderingError as exc:
+        raise CaseError(str(exc)) from exc
+    except CloudinaryError as exc:
+        raise CaseError(f"Cloudinary did not take the change: {exc}") from exc
+    after = breakpoints.picked(points, viewport)
+    return _record_breakpoints(case, actor, asset, report, points, before, after, note)
+
+
+@transaction.atomic
+def _record_breakpoints(case, actor, asset, report, points, before, after,
+                        note: str) -> RenderingFix:
+    from assets import breakpoints
+
+    breakpoints.breakpoints_save(asset=asset, actor=actor, points=points, before=before,
+                                 after=after, reason=f"case {case.reference}")
+    widths = [p["width"] for p in points]
+    fix = RenderingFix.objects.create(
+        case=case, asset=asset, preset_slug=report.preset_slug,
+        kind=RenderingFix.Kind.BREAKPOINTS,
+        transformation=f"c_limit,f_auto,q_auto,w_{before.get('width') or ''}".rstrip("_"),
+        after_transformation=f"{breakpoints.BASE}/c_scale,w_{after['width']}",
+        before_bytes=before.get("bytes") or 0, before_width=before.get("width"),
+        before_height=before.get("height"), before_format=before.get("format") or "",
+        after_bytes=after.get("bytes") or 0, after_width=after.get("width"),
+        after_height=after.get("height"), after_format=before.get("format") or "",
+        regenerated_presets=[], fixed_by=actor)
+    text = (f"Fixed by: responsive breakpoints. The preview now comes in "
+            f"{len(widths)} widths ({', '.join(map(str, sorted(widths)))} px): a "
+            f"{report.viewport_width or 390} px screen loads {_size(after)} instead of "
+            f"{_size(before)}. The version is unchanged.")
+    case_resolve(case=case, actor=actor, resolution_kind=Case.ResolutionKind.VERSION,
+                 version=asset.approved_version, note=f"{text}\n\n{note}".strip())
+    return fix

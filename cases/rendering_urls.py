@@ -13,4 +13,6 @@ urlpatterns = [
          name="rendering_preset"),
     path("cases/<str:ref>/rendering/revert-override/", rendering_views.rendering_revert,
          name="rendering_revert"),
+    path("cases/<str:ref>/rendering/breakpoints/", rendering_views.rendering_breakpoints,
+         name="rendering_breakpoints"),
 ]
