@@ -156,3 +156,33 @@ def test_a_revert_cloudinary_refuses_records_nothing_and_can_be_retried(
     with django_capture_on_commit_callbacks(execute=True):
         rendering_revert_override(case=overridden, actor=support)
     assert not PresetOverride.objects.exists()
+
+
+def test_the_content_team_reverts_an_override_in_the_admin(
+        overridden, product, bob, alice, charlie, content, eu_retailers, client,
+        client_for, protected_cloud, django_capture_on_commit_callbacks):
+    name = f"portal_mobile_640__c{eu_retailers.pk}"
+    override = PresetOverride.objects.get()
+    seen = len(emulated.state(protected_cloud.store).invalidations)
+    client.force_login(content)
+    assert client.get("/admin/communities/presetoverride/").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/communities/presetoverride/", {
+            "action": "revert_to_global", "_selected_action": [override.pk]}, follow=True)
+
+    assert "EU Retailers gets the global" in response.content.decode()
+    assert not PresetOverride.objects.exists()
+    with pytest.raises(cloudinary.exceptions.NotFound):
+        cloudinary.api.transformation(name)
+    records = emulated.state(protected_cloud.store).invalidations[seen:]
+    assert {(r["public_id"], r["transformation"]) for r in records} == {
+        (product.release_public_id, f"t_{name}")}
+    event = Event.objects.filter(action="preset.rendering_updated").latest("pk")
+    assert event.payload["change"] == "override_removed" and event.actor_user_id == content.pk
+    assert event.payload["before"]["transformation"] == f"{MOBILE_CROP},q_auto,f_auto"
+    assert event.payload["after"]["transformation"] == MOBILE_CROP
+    key = f"rendering-revert:{event.pk}:{product.pk}"
+    assert set(Notice.objects.filter(key=key).values_list("user_id", flat=True)) == {
+        bob.pk, alice.pk}
+    assert _download(client_for(bob), product)[1] == _download(client_for(charlie), product)[1]
