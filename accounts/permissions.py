@@ -19,14 +19,15 @@ GROUP_PERMISSIONS = {
         "communities.view_membership", "communities.view_publication",
         "communities.add_publication", "communities.delete_publication",
         "communities.view_invitation", "communities.view_tradinggridevent",
-        "communities.view_directorysync",
+        "communities.view_directorysync", "communities.view_presetoverride",
         "audit.view_event", "audit.view_chainverification",
     ],
     SUPPORT_STAFF: [
         "cases.view_case", "cases.change_case", "cases.view_message", "cases.add_message",
         "assets.view_asset", "assets.view_assetversion",
         "communities.view_community", "communities.view_partner",
-        "communities.view_membership", "audit.view_event", "audit.view_chainverification",
+        "communities.view_membership", "communities.view_presetoverride",
+        "audit.view_event", "audit.view_chainverification",
     ],
 }
 

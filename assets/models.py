@@ -253,6 +253,10 @@ class AssetVersion(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     revoke_to = models.CharField(max_length=500, blank=True)
     release_error = models.TextField(blank=True)
+    # Responsive breakpoints Cloudinary chose for the delivery copy (issue #15, a fix for
+    # "poor mobile rendering"): {"transformation": base, "widths": [widest first, ...]};
+    # the asset page's preview offers them as its srcset. Empty: the fixed preview widths.
+    breakpoints = models.JSONField(default=dict, blank=True)
 
     objects = AssetVersionQuerySet.as_manager()
 

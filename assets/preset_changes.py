@@ -282,3 +282,154 @@ def preset_change_save(*, preset: DownloadPreset, asset: Asset, community, actor
            community=community, payload=payload)
     record("preset.rendering_updated", actor=actor, target=preset, asset=asset,
            asset_version=version, community=community, payload=payload)
+
+
+# -- reverting a community to the preset everyone gets ------------------------------------
+@dataclass(frozen=True)
+class OverrideRevert:
+    """What removing a community's override did: its definition and the preset's, the
+    derivative facts before/after (of `asset`, when given) and the derivatives removed."""
+
+    preset_slug: str
+    community_id: int
+    name: str
+    before_transformation: str
+    after_transformation: str
+    before: dict
+    after: dict
+    affected: list[str] = field(default_factory=list)
+    invalidated: list[str] = field(default_factory=list)
+
+
+def override_revert(*, preset: DownloadPreset, community, actor, asset: Asset | None = None,
+                    reason: str = "", save: bool = True) -> OverrideRevert:
+    """Put `community` back on the preset everyone gets: the derivatives made through its
+    override are deleted and purged from the CDN (`delete_derived_by_transformation`,
+    ``invalidate=True``), its named transformation is deleted (`delete_transformation`,
+    which removes any derived image of it left), then the override row goes, audited with
+    before/after.
+
+    The derivatives are those Cloudinary lists for the name (`transformation`'s
+    ``derived``) and the delivery copies the community's members downloaded through it (the
+    audit): the SDK's `delete_transformation` cannot ask for invalidation itself. With an
+    `asset` (a case's) its derivative is measured before (through the override) and after
+    (through the preset's own). With ``save=False`` only Cloudinary is changed: the caller
+    runs `override_revert_save` in its own transaction."""
+    from communities.models import PresetOverride
+
+    override = PresetOverride.objects.filter(preset=preset, community=community).first()
+    if override is None:
+        raise RenderingError(f"{community.name} gets the global {preset.name} already.")
+    if not preset.delivered_through_name:
+        raise RenderingError(f"{preset.name} is not in Cloudinary as a named transformation "
+                             "yet: save the preset first.")
+    if asset is not None and (not asset.release_public_id or asset.resource_type != "image"):
+        raise RenderingError("Only a released image's preset can be changed here.")
+    before = after = None
+    if asset is not None:
+        [before] = cld.generate_derivatives(
+            public_id=asset.release_public_id, delivery_type=DELIVERY_TYPE,
+            specs=[_spec(f"t_{override.name}", _format(preset, asset, override))]) or [None]
+    affected = _override_public_ids(preset, override, asset)
+    deleted = cloud.invalidate_derivatives(
+        public_ids=affected, transformations=[f"t_{override.name}"], resource_type="image",
+        delivery_type=DELIVERY_TYPE) if affected else {}
+    cloud.delete_named_transformation(override.name)
+    if asset is not None:
+        [after] = cld.generate_derivatives(
+            public_id=asset.release_public_id, delivery_type=DELIVERY_TYPE,
+            specs=[_spec(f"t_{preset.named_transformation}", _format(preset, asset))]) or [None]
+    revert = OverrideRevert(
+        preset_slug=preset.slug, community_id=community.pk, name=override.name,
+        before_transformation=override.transformation,
+        after_transformation=preset.transformation,
+        before=before.as_dict() if before else {}, after=after.as_dict() if after else {},
+        affected=affected,
+        invalidated=sorted(pid for pid, state in deleted.items() if state == "deleted"))
+    if save:
+        override_revert_save(preset=preset, community=community, actor=actor, asset=asset,
+                             revert=revert, reason=reason)
+    return revert
+
+
+def _override_public_ids(preset: DownloadPreset, override, asset: Asset | None) -> list[str]:
+    """The delivery copies with a derivative of the override: those Cloudinary lists for
+    its named transformation, and those its community's members downloaded through it."""
+    from audit.models import Event
+
+    ids = {item["public_id"] for item in cloud.named_transformation_derived(override.name) or []
+           if item.get("public_id") and item.get("type", DELIVERY_TYPE) == DELIVERY_TYPE
+           and item.get("resource_type", "image") == "image"}
+    downloaded = Event.objects.filter(
+        action="asset.downloaded", payload__preset=preset.slug,
+        payload__override_community=override.community_id).values("asset_id")
+    for other in Asset.objects.filter(pk__in=downloaded).select_related("approved_version"):
+        if other.release_public_id and other.resource_type == "image":
+            ids.add(other.release_public_id)
+    first = asset.release_public_id if asset is not None else None
+    if first:
+        ids.add(first)
+    return sorted(ids, key=lambda pid: (pid != first, pid))
+
+
+@transaction.atomic
+def override_revert_save(*, preset: DownloadPreset, community, actor, asset: Asset | None,
+                         revert: OverrideRevert, reason: str = ""):
+    """The database half of a revert: the override row goes, and the audit events with
+    before/after (on the preset, and on the asset when there is one). Returns the preset's
+    event."""
+    from audit import record
+    from communities.models import PresetOverride
+
+    PresetOverride.objects.filter(preset=preset, community=community).delete()
+    payload = {"change": "override_removed", "scope": "community", "reason": reason,
+               "community": community.pk, "preset": preset.slug,
+               "named_transformation": revert.name,
+               "before": {"transformation": revert.before_transformation,
+                          "named_transformation": revert.name,
+                          "derivative": revert.before},
+               "after": {"transformation": revert.after_transformation,
+                         "named_transformation": preset.named_transformation,
+                         "derivative": revert.after},
+               "affected": revert.affected, "invalidated": revert.invalidated}
+    version = (asset.approved_version.version if asset is not None and asset.approved_version
+               else None)
+    if asset is not None:
+        record("asset.rendering_updated", actor=actor, target=asset, asset_version=version,
+               community=community, payload=payload)
+    return record("preset.rendering_updated", actor=actor, target=preset, asset=asset,
+                  asset_version=version, community=community, payload=payload)
+
+
+def override_revert_notify(*, preset: DownloadPreset, community, key: str,
+                           exclude: set[int] = frozenset()) -> int:
+    """A notice, per asset, to each partner user who downloaded `preset` of it through
+    `community`'s override and may still see it: the size is the global one again."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from audit.models import Event
+    from notifications.models import Notice
+    from notifications.services import notify
+
+    pairs = (Event.objects.filter(action="asset.downloaded", payload__preset=preset.slug,
+                                  payload__override_community=community.pk)
+             .exclude(actor_user_id=None).values_list("asset_id", "actor_user_id").distinct())
+    by_asset: dict[int, set[int]] = {}
+    for asset_id, user_id in pairs:
+        if user_id not in exclude:
+            by_asset.setdefault(asset_id, set()).add(user_id)
+    sent = 0
+    users = {u.pk: u for u in get_user_model().objects.filter(
+        pk__in=set().union(*by_asset.values()) if by_asset else [], is_active=True)}
+    for asset in Asset.objects.filter(pk__in=by_asset):
+        recipients = [pk for pk in sorted(by_asset[asset.pk]) if pk in users
+                      and Asset.objects.visible_to(users[pk]).filter(pk=asset.pk).exists()]
+        sent += notify(recipients, kind=Notice.Kind.NEW_VERSION,
+                       key=f"{key}:{asset.pk}"[:100],
+                       title=f"{asset}: {preset.name} is the brand's standard size again",
+                       body=f"{community.name}'s own {preset.name} was removed: it renders as "
+                            f"for everyone ({preset.transformation}) from now on. Download it "
+                            "again for the current file. The version is unchanged.",
+                       url=reverse("assets:detail", args=[asset.pk]))
+    return sent

@@ -57,6 +57,8 @@ class RenderingFix(models.Model):
     class Kind(models.TextChoices):
         FOCAL_POINT = "focal_point", "Focal point moved"
         PRESET_CHANGED = "preset_changed", "Preset changed"
+        OVERRIDE_REMOVED = "override_removed", "Community override removed"
+        BREAKPOINTS = "breakpoints", "Responsive breakpoints"
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE,
                              related_name="rendering_fixes")

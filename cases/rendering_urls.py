@@ -11,4 +11,8 @@ urlpatterns = [
          name="rendering_focal_point"),
     path("cases/<str:ref>/rendering/preset/", rendering_views.rendering_preset,
          name="rendering_preset"),
+    path("cases/<str:ref>/rendering/revert-override/", rendering_views.rendering_revert,
+         name="rendering_revert"),
+    path("cases/<str:ref>/rendering/breakpoints/", rendering_views.rendering_breakpoints,
+         name="rendering_breakpoints"),
 ]

@@ -144,6 +144,44 @@ def rendering_preset(request, ref: str):
     return redirect("cases:detail", ref)
 
 
+@require_POST
+@staff_required
+def rendering_revert(request, ref: str):
+    """Revert the case's community to the global preset (its override removed)."""
+    case = selectors.case_for(request.user, ref)
+    if case is None:
+        raise Http404("No such case.")
+    try:
+        fix = rendering_presets.rendering_revert_override(
+            case=case, actor=request.user, note=request.POST.get("note", "")[:500])
+    except CaseNotFound:
+        raise Http404("No such case.")
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{fix.community.name} gets the global preset again.")
+    return redirect("cases:detail", ref)
+
+
+@require_POST
+@staff_required
+def rendering_breakpoints(request, ref: str):
+    """Responsive breakpoints for the asset's preview, and resolve."""
+    case = selectors.case_for(request.user, ref)
+    if case is None:
+        raise Http404("No such case.")
+    try:
+        rendering_presets.rendering_fix_breakpoints(
+            case=case, actor=request.user, note=request.POST.get("note", "")[:500])
+    except CaseNotFound:
+        raise Http404("No such case.")
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Responsive breakpoints set; the case is resolved.")
+    return redirect("cases:detail", ref)
+
+
 @staff_required
 def rendering_fixes(request):
     """Fixes by kind with the average byte saving, as a chart."""

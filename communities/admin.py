@@ -21,6 +21,7 @@ from communities.models import (
     Invitation,
     Membership,
     Partner,
+    PresetOverride,
     Publication,
     TradingGridEvent,
 )
@@ -299,3 +300,53 @@ def install_asset_action(site=admin.site) -> bool:
 
 
 install_asset_action()
+
+
+@admin.register(PresetOverride)
+class PresetOverrideAdmin(admin.ModelAdmin):
+    """A community's own definition of a preset (made from a rendering case, #15). Read
+    only here; "Revert to the global preset" removes it in Cloudinary and the portal
+    (`assets.preset_changes.override_revert`: derivatives invalidated, named
+    transformation deleted, audited, downloaders notified)."""
+
+    list_display = ["preset", "community", "transformation", "name", "updated_at"]
+    list_select_related = ["preset", "community"]
+    list_filter = ["community"]
+    actions = ["revert_to_global"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a bare delete would leave the named transformation in Cloudinary
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Revert to the global preset for the selected communities")
+    def revert_to_global(self, request, queryset):
+        from assets import preset_changes
+        from assets.cloudinary import CloudinaryError
+        from assets.rendering import RenderingError
+
+        for override in list(queryset.select_related("preset", "community")):
+            preset, community = override.preset, override.community
+            try:
+                revert = preset_changes.override_revert(
+                    preset=preset, community=community, actor=request.user,
+                    reason="admin", save=False)
+            except (RenderingError, CloudinaryError) as exc:
+                self.message_user(request, f"{override}: {exc}", messages.ERROR)
+                continue
+            event = preset_changes.override_revert_save(
+                preset=preset, community=community, actor=request.user, asset=None,
+                revert=revert, reason="admin")
+            preset_changes.override_revert_notify(preset=preset, community=community,
+                                                  key=f"rendering-revert:{event.pk}")
+            self.message_user(request, f"{community.name} gets the global {preset.name} "
+                                       f"again ({len(revert.invalidated)} derivatives purged).")

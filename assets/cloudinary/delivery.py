@@ -206,8 +206,17 @@ def preview_url(asset, width: int = 1280, *, master: bool = False) -> str | None
 
 
 def preview_srcset(asset) -> str:
-    if partner_target(asset) is None or asset.resource_type == "raw":
+    """`srcset` of the preview: the responsive breakpoints Cloudinary chose for the copy
+    when staff asked for them (each `<base>/c_scale,w_<w>`, the derived images it made), else
+    the fixed preview widths."""
+    target = partner_target(asset)
+    if target is None or asset.resource_type == "raw":
         return ""
+    points = getattr(asset.approved_version, "breakpoints", None) or {}
+    if asset.resource_type == "image" and points.get("widths") and points.get("transformation"):
+        base = {"raw_transformation": points["transformation"]}
+        return ", ".join(f"{_url(target, [base, {'crop': 'scale', 'width': w}], None)} {w}w"
+                         for w in sorted(set(points["widths"])))
     return ", ".join(f"{preview_url(asset, w)} {w}w" for w in PREVIEW_WIDTHS)
 
 

@@ -76,3 +76,35 @@ def invalidate_derivatives(*, public_ids: list[str], transformations: list[str],
                       resource_type=resource_type, type=delivery_type, invalidate=True)
         answers.update(answer.get("deleted") or {})
     return answers
+
+
+DERIVED_PAGE_LIMIT = 20  # 500 derived images a page: 10,000 is far beyond one override
+
+
+def named_transformation_derived(name: str) -> list[dict] | None:
+    """The derived images Cloudinary holds of the named transformation `name` (every
+    page of `transformation`'s ``derived``), or None when the name does not exist."""
+    found, cursor = [], None
+    for _ in range(DERIVED_PAGE_LIMIT):
+        options = {"max_results": 500}
+        if cursor:
+            options["next_cursor"] = cursor
+        try:
+            answer = call(cloudinary.api.transformation, name, **options)
+        except CloudinaryNotFound:
+            return None
+        found += [dict(item) for item in answer.get("derived") or []]
+        cursor = answer.get("next_cursor")
+        if not cursor:
+            break
+    return found
+
+
+def delete_named_transformation(name: str) -> bool:
+    """Delete `name` (Admin API `delete_transformation`; Cloudinary deletes the derived
+    images made with it too). False when it was gone already."""
+    try:
+        call(cloudinary.api.delete_transformation, name)
+    except CloudinaryNotFound:
+        return False
+    return True

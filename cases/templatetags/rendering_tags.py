@@ -21,7 +21,9 @@ def _fix_view(fix: RenderingFix, asset, fmt: str) -> dict:
     after = fix.after_transformation or fix.transformation
     return {"fix": fix, "after_url": derivative_url(asset, after, fmt),
             "before_url": derivative_url(asset, before_transformation(fix), fmt),
-            "preset_changed": fix.kind == RenderingFix.Kind.PRESET_CHANGED,
+            "preset_changed": fix.kind in (RenderingFix.Kind.PRESET_CHANGED,
+                                           RenderingFix.Kind.OVERRIDE_REMOVED),
+            "override_removed": fix.kind == RenderingFix.Kind.OVERRIDE_REMOVED,
             "saving_percent": round(100 * fix.byte_saving / fix.before_bytes)
             if fix.before_bytes else None}
 
@@ -42,6 +44,10 @@ def rendering_panel(context, case):
              "csrf_token": context.get("csrf_token"), "request": context.get("request"),
              "delivered_url": derivative_url(asset, report.delivered_transformation,
                                              report.delivered_format)}
+    if staff and report.preset is not None:
+        from cases.rendering_presets import case_override
+
+        panel["override"] = case_override(case)
     if staff and case.is_open and report.preset is not None:
         panel.update(_staff_panel(asset, report))
         panel.update(_preset_panel(case, report))

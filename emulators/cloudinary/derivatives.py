@@ -134,12 +134,34 @@ def update_transformation(emu, params):
 
 
 def delete_transformation(emu, params):
-    """DELETE /transformations?transformation=<name>."""
+    """DELETE /transformations?transformation=<name>: the named transformation and, as
+    Cloudinary documents ("delete both the transformation and its derivatives in one go"),
+    every derived image generated with it (each asset's stored ``derived``).
+
+    ``invalidate=true`` (the Admin API's optional parameter; the Python SDK's
+    ``delete_transformation`` does not send it) also purges those derivatives from the CDN's
+    cache, one invalidation record each (``reason: delete_transformation``). Without it
+    nothing is recorded as purged (Cloudinary's CDN may keep a cached copy until
+    invalidated; here any URL through the deleted name is a 400, cached or not)."""
     name = _name(params)
+    transformation = f"t_{name}"
     with emu.store.lock:
         if emu.store.named_transformations.pop(name, None) is None:
             raise not_found(f"Transformation {name}")
         emu.store.transformation_flags.pop(name, None)
+        touched = []
+        for res in emu.store.all():
+            gone = [d for d in res.derived if d.get("transformation") == transformation]
+            if gone:
+                res.derived = [d for d in res.derived if d not in gone]
+            touched.append((res, gone))
+    if flag(params.get("invalidate", False)):
+        cache = rendering.state(emu.store)
+        for res, gone in touched:
+            wanted = sorted({(transformation, d.get("format") or "") for d in gone}
+                            | cache.cached_formats(res, transformation))
+            if wanted:
+                cache.purge_derived(res, wanted, reason="delete_transformation")
     emu.store.changed()
     return {"message": "deleted"}
 

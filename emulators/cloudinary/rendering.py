@@ -72,6 +72,14 @@ class RenderingState:
             self.invalidations.extend(records)
             return records
 
+    def cached_formats(self, res, transformation: str) -> set[tuple[str, str]]:
+        """``(transformation, format)`` of each cached derivative of `res` made with
+        `transformation` (an ``fl_attachment`` step aside)."""
+        steps = _without_attachment(transformation)
+        with self.lock:
+            return {(steps, key[2]) for key in self.cache.get(cache_owner(res), {})
+                    if _without_attachment(key[1]) == steps}
+
     def purge_derived(self, res, wanted: list[tuple[str, str]], reason: str) -> list[dict]:
         """Drop the cached derivatives of `res` that match ``(transformation, format)``
         (an empty format matches any); one record per requested derivative, with the cached

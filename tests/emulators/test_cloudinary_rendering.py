@@ -196,3 +196,53 @@ def test_deleting_derived_by_transformation_invalidates_exactly_those_derivative
     cloudinary.api.delete_derived_by_transformation(["shots/pack"], "t_other", invalidate=True)
     last = rendering.state(cloud.store).invalidations[-1]
     assert (last["transformation"], last["path"]) == ("t_other", None)
+
+
+def test_deleting_a_named_transformation_deletes_its_derived_images(cloud):
+    # given: a named transformation generated ahead for one asset and delivered for another,
+    # and a second named transformation generated for the first
+    _upload()
+    _upload("shots/other")
+    cloudinary.api.create_transformation("mobile", "c_fill,g_auto,w_640,h_800")
+    cloudinary.api.create_transformation("mobile_eu", "c_fill,g_auto,w_640,h_800/q_auto")
+    cloudinary.uploader.explicit("shots/pack", type="upload",
+                                 eager=["t_mobile_eu/jpg", "t_mobile/jpg"])
+    _get("shots/other", format="jpg", transformation="mobile_eu")
+
+    # when: it is deleted through the SDK
+    assert cloudinary.api.delete_transformation("mobile_eu") == {"message": "deleted"}
+
+    # then: as Cloudinary documents, its derived images go with it; the other stays
+    with pytest.raises(cloudinary.exceptions.NotFound):
+        cloudinary.api.transformation("mobile_eu")
+    derived = cloudinary.api.resource("shots/pack")["derived"]
+    assert [d["transformation"] for d in derived] == ["t_mobile"]
+    assert [d["public_id"] for d in cloudinary.api.transformation("mobile")["derived"]] == [
+        "shots/pack"]
+    assert rendering.state(cloud.store).invalidations == []  # the SDK sends no invalidate
+    url, _ = cloudinary.utils.cloudinary_url("shots/pack", format="jpg",
+                                             transformation="mobile_eu")
+    assert requests.get(url, timeout=10).status_code == 400
+
+
+def test_deleting_a_named_transformation_with_invalidate_purges_exactly_its_derivatives(
+        cloud):
+    _upload()
+    _upload("shots/other")
+    _upload("shots/untouched")
+    cloudinary.api.create_transformation("mobile_eu", "c_fill,g_auto,w_640,h_800/q_auto")
+    cloudinary.uploader.explicit("shots/pack", type="upload", eager=["t_mobile_eu/jpg"])
+    _get("shots/other", format="webp", transformation="mobile_eu")
+    _get("shots/untouched", format="jpg", **CROP)
+
+    # the Admin API's optional parameter, sent through the SDK's own JSON call
+    cloudinary.api.call_json_api("delete", ["transformations"],
+                                 {"transformation": "mobile_eu", "invalidate": True})
+
+    records = rendering.state(cloud.store).invalidations
+    assert sorted((r["public_id"], r["transformation"], r["format"], r["reason"])
+                  for r in records) == [
+        ("shots/other", "t_mobile_eu", "webp", "delete_transformation"),
+        ("shots/pack", "t_mobile_eu", "jpg", "delete_transformation")]
+    assert all(r["path"] for r in records)
+    assert cloudinary.api.resource("shots/pack")["derived"] == []
