@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_outbox_carries_invitations'),
+        ('cases', '0015_rendering_fix_breakpoints'),
     ]
 
     operations = [
