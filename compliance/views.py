@@ -27,6 +27,8 @@ def mine(request):
     acks = list(services.open_for(request.user).order_by("due_at", "pk")[:200])
     return render(request, "compliance/mine.html", {
         "acknowledgements": acks, "rows": rows, "limit": selectors.PARTNER_REPORT_LIMIT,
+        # one organisation (the usual case): no column repeating its name on every row
+        "several": len(partners) > 1,
         "chart": mark_safe(bar_chart(selectors.counts(rows))) if rows else ""})  # noqa: S308
 
 
