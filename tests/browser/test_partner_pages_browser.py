@@ -254,10 +254,16 @@ def test_on_a_phone_the_header_is_compact_and_the_first_result_is_on_the_first_s
     assert button["left"] >= 0 and button["right"] <= width, button
     assert button["top"] >= 0 and button["bottom"] <= height, button
     # the cases list and the asset's version table fit the phone's width
-    for path, table in (("/cases/", "main table"),
-                        (f"/assets/{shelf['assets']['ridge-runner-box'].pk}/", "table.versions")):
+    for path, table, cells in (
+            ("/cases/", "main table", ["td a", ".badge"]),
+            (f"/assets/{shelf['assets']['ridge-runner-box'].pk}/", "table.versions", [".badge"])):
         page.goto(live_server.url + path)
         box = _box(page, table)
         assert box["left"] >= 0 and box["right"] <= width, (path, box)
         assert box["scroll"] <= box["client"], (path, box)
         assert _overflow(page) <= 0, path
+        # and reads: no word is broken into a column of syllables ("CAS / E- / 202 / 6-")
+        for cell in cells:
+            lines = page.locator(f"{table} {cell}").first.evaluate(
+                "e => e.getClientRects().length")
+            assert lines == 1, (path, cell, lines)
