@@ -267,3 +267,8 @@ def test_on_a_phone_the_header_is_compact_and_the_first_result_is_on_the_first_s
             lines = page.locator(f"{table} {cell}").first.evaluate(
                 "e => e.getClientRects().length")
             assert lines == 1, (path, cell, lines)
+    # on the desktop too, the case number and its status each stay on one line
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/cases/")
+    for cell in ("main table td a", "main table .badge"):
+        assert page.locator(cell).first.evaluate("e => e.getClientRects().length") == 1, cell
