@@ -220,3 +220,55 @@ def test_an_empty_search_offers_a_spelling_and_a_missing_asset_report(live_serve
     assert case.asset_id is None and case.category == Case.Category.MISSING_ASSET
     assert case.opener_id == bob.pk
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ridge Runner box for Japan")
+
+
+def _box(page, selector) -> dict:
+    return page.locator(selector).first.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,"
+        " height: r.height, scroll: e.scrollWidth, client: e.clientWidth}; }")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_header_is_compact_and_the_first_result_is_on_the_first_screen(
+        live_server, browser, shelf, bob):
+    """Issue #18 item 3, measured at 390x844: the header took 160 px, the first result was
+    1,695 px down behind every facet, the search button was cut off, and /cases/ (594 px)
+    and the version table (497 px) overflowed."""
+    page = _page(browser, "mobile")
+    width, height = SIZES["mobile"]
+    _sign_in(page, live_server.url, bob)
+    # when
+    page.goto(f"{live_server.url}/catalog/?sort=newest")
+    # then: one compact bar (the menu opens beneath it)
+    header = _box(page, "header.site-header")
+    assert header["height"] <= 100, header
+    # the facets wait behind the Filters drawer; the first result is on the first screen
+    expect(page.get_by_role("button", name="Filters")).to_have_attribute("aria-expanded",
+                                                                         "false")
+    expect(page.locator("#facet-body")).to_be_hidden()
+    first = _box(page, "article.asset-card")
+    assert 0 < first["top"] < height, first
+    # the search button is whole and inside the viewport
+    button = _box(page, "button.search-button")
+    assert button["left"] >= 0 and button["right"] <= width, button
+    assert button["top"] >= 0 and button["bottom"] <= height, button
+    # the cases list and the asset's version table fit the phone's width
+    for path, table, cells in (
+            ("/cases/", "main table", ["td a", ".badge"]),
+            (f"/assets/{shelf['assets']['ridge-runner-box'].pk}/", "table.versions", [".badge"])):
+        page.goto(live_server.url + path)
+        box = _box(page, table)
+        assert box["left"] >= 0 and box["right"] <= width, (path, box)
+        assert box["scroll"] <= box["client"], (path, box)
+        assert _overflow(page) <= 0, path
+        # and reads: no word is broken into a column of syllables ("CAS / E- / 202 / 6-")
+        for cell in cells:
+            lines = page.locator(f"{table} {cell}").first.evaluate(
+                "e => e.getClientRects().length")
+            assert lines == 1, (path, cell, lines)
+    # on the desktop too, the case number and its status each stay on one line
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/cases/")
+    for cell in ("main table td a", "main table .badge"):
+        assert page.locator(cell).first.evaluate("e => e.getClientRects().length") == 1, cell

@@ -40,8 +40,14 @@ class Command(BaseCommand):
                                                                  "portal-demo-2026"))
         parser.add_argument("--personas-only", action="store_true",
                             help="Only the staff personas; no calls to the emulators.")
+        parser.add_argument("--logins-only", action="store_true",
+                            help="Only print the logins (bin/run-demo's last words); "
+                                 "changes nothing.")
 
-    def handle(self, *args, password, personas_only, **options):
+    def handle(self, *args, password, personas_only, logins_only=False, **options):
+        if logins_only:
+            self._print_logins(password)
+            return
         self._staff(password)
         if not personas_only:
             for module_name in DEMO_STEPS:
