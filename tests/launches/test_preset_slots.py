@@ -10,7 +10,7 @@ from tests.launches.conftest import cell
 
 
 @pytest.fixture
-def shot_in_cloud(cloudinary_emulator, spring, product_shot, germany):
+def shot_in_cloud(campaign_published, cloudinary_emulator, spring, product_shot, germany):
     """A 2400×2400 product shot of the campaign, released for real in the emulated cloud."""
     return asset_from_upload(upload_image("kestrel/spring/hero-shot", 2400, 2400,
                                           delivery_type="upload"),

@@ -12,7 +12,8 @@ from tests.launches.conftest import cell
 def test_the_page_renders_the_stored_matrix_without_recomputing(kit, square_slot, germany,
                                                                spring, product_shot,
                                                                client_for, content,
-                                                               django_assert_max_num_queries):
+                                                               django_assert_max_num_queries,
+                                                               campaign_published):
     # given a recomputed kit whose slot nothing fills
     kit_recompute(kit.pk)
     # when a fitting asset appears but no recompute ran yet
@@ -44,7 +45,7 @@ def test_a_kit_computed_before_the_matrix_was_stored_gets_it_from_its_cells(kit,
 def test_the_fill_picker_takes_a_public_id_and_refuses_an_unknown_one(kit, square_slot,
                                                                      germany, spring,
                                                                      client_for, content,
-                                                                     on_commit):
+                                                                     on_commit, campaign_published):
     asset = f.AssetFactory(campaign=spring, public_id="kestrel/spring/hero-square",
                            width=2400, height=2400, markets=[germany])
     client = client_for(content)
