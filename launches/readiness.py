@@ -16,6 +16,7 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.db.models import (
     Exists,
+    F,
     OuterRef,
     Q,
 )
@@ -162,7 +163,7 @@ def compute_cells(kit) -> list[SlotStatus]:
                     plan.append((slot, market_id, rules, [], False))
     wanted = {pk for *_, ranked, _ in plan for pk in ranked[:1]}
     assets = _load(wanted)
-    derivatives = {(d.version_id, d.preset_id): d for d in DerivativeFacts.objects.filter(
+    derivatives = {(d.version_id, d.preset_id): d for d in current_derivatives(
         version_id__in=[a.approved_version_id for a in assets.values() if a.approved_version_id])}
     cells = []
     for slot, market_id, rules, ranked, by_rule in plan:
@@ -179,6 +180,12 @@ def compute_cells(kit) -> list[SlotStatus]:
     order = {m: i for i, m in enumerate(market_ids)}
     cells.sort(key=lambda c: (slots.index(c.slot), order[c.market_id]))
     return cells
+
+
+def current_derivatives(**lookup):
+    """Measured derivatives of the presets' current transformations (a preset whose
+    transformation changed is measured again: launches.receivers.on_preset_saved)."""
+    return DerivativeFacts.objects.filter(transformation=F("preset__transformation"), **lookup)
 
 
 def kit_communities_by_market(kit, market_ids) -> dict[int, list[tuple[int, str]]]:
@@ -254,8 +261,8 @@ def derivatives_to_measure(kit) -> list[tuple[Asset, object, int]]:
             preset_id = rules["preset_id"]
             if not preset_id:
                 continue
-            measured = DerivativeFacts.objects.filter(version_id=OuterRef("approved_version_id"),
-                                                      preset_id=preset_id)
+            measured = current_derivatives(version_id=OuterRef("approved_version_id"),
+                                           preset_id=preset_id)
             chosen = Asset.objects.filter(pk__in=fills[slot.pk])
             if slot.fills_by_rule:
                 chosen = chosen | _base(kit, slot).filter(
@@ -295,6 +302,8 @@ def _measure(asset, version, preset_id) -> int:
     DerivativeFacts.objects.update_or_create(
         version=version, preset=preset, transformation=preset.transformation,
         defaults={**facts, "format": facts["format"] or "", "fetched_at": timezone.now()})
+    DerivativeFacts.objects.filter(version=version, preset=preset).exclude(
+        transformation=preset.transformation).delete()  # facts of a former transformation
     return 1
 
 
@@ -338,7 +347,9 @@ def kit_recompute(kit_id: int) -> LaunchKit | None:
                                          total=len(required))
     kit.readiness, kit.recomputed_at = percent, timezone.now()
     kit.save(update_fields=["readiness", "recomputed_at", "matrix"])
-    services.embargo_sync(asset_ids={c.asset_id for c in cells if c.asset_id})
+    moved = services.embargo_sync(asset_ids={c.asset_id for c in cells if c.asset_id})
+    if moved:  # another kit holding these assets may no longer have them by its go-live
+        services.request_recompute(set(services.kits_for_assets(moved)) - {kit.pk})
     services.ask_to_confirm_again(kit=kit, partner_ids=stale)
     return kit
 
