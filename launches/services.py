@@ -210,7 +210,7 @@ def slot_flag(*, kit: LaunchKit, slot: Slot, user, what: str, body: str,
                      subject=f"{label}: {kit.name} / {slot.name}"[:200], body=body)
     KitCase.objects.create(case=case, kit=kit, slot=slot, market=market)
     owners = list(kit.owners.values_list("pk", flat=True))
-    notify(owners, kind=Notice.Kind.CASE_REPLY, key=f"kit-flag:{case.pk}",
+    notify(owners, kind=Notice.Kind.LAUNCH_FLAG, key=f"kit-flag:{case.pk}",
            title=f"{membership.partner}: {label.lower()} in {kit.name} ({slot.name})",
            url=reverse("launches:readiness", args=[kit.pk]))
     return case
