@@ -37,8 +37,31 @@ def on_version(sender, *, asset, version=None, **kwargs) -> None:
     _later([asset.pk])
 
 
-def on_asset_saved(sender, instance, **kwargs) -> None:
+def on_asset_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    from assets.models import ApprovalState
+
+    if (update_fields and "approval_state" in update_fields
+            and instance.approval_state == ApprovalState.APPROVED):
+        embargo_on_approval(instance.pk)
     _later([instance.pk])
+
+
+def embargo_on_approval(asset_id: int) -> None:
+    """In the approval's own transaction: recompute the upcoming embargoing kits the asset may
+    fill, so that the embargo of a launch asset exists from the moment partners could see it
+    (a queued recompute runs seconds later: until then the asset would be visible)."""
+    from django.utils import timezone
+
+    from launches.models import LaunchKit
+    from launches.readiness import kit_recompute
+    from launches.services import kits_for_assets
+
+    now = timezone.now()
+    upcoming = (LaunchKit.objects.filter(pk__in=kits_for_assets([asset_id]), embargo=True)
+                .filter(Q(go_live_at__gt=now) | Q(market_dates__go_live_at__gt=now))
+                .values_list("pk", flat=True).distinct().order_by("pk"))
+    for kit_id in list(upcoming):
+        kit_recompute(kit_id)
 
 
 def on_version_saved(sender, instance, **kwargs) -> None:
