@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_notice_inline_images'),
+        ('notifications', '0003_digest_zone_to_user'),
     ]
 
     operations = [
