@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import is_content_team
-from assets import releases
+from assets import releases, signals
 from assets.models import ApprovalState, Asset, AssetVersion, ReviewState
 from audit import record
 
@@ -196,4 +196,5 @@ def asset_retire(*, asset: Asset, actor, reason: str) -> bool:
             record("asset.retired", actor=actor, target=asset,
                    asset_version=asset.version, payload={"reason": reason})
             releases.revoke_asset_links([asset.pk], reason="retired")
+            transaction.on_commit(lambda: signals.send_asset_retired(asset))
     return bool(updated)

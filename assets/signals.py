@@ -12,6 +12,9 @@ partners were switched to a newer approved version (never for a first release): 
 partners were switched to a version's protected copy, the first release included
 (communities queues the derivatives of the presets of the communities that will see it).
 
+`asset_retired(sender=Asset, asset=<Asset>)` is sent after the transaction that retired an
+asset commits (a queryset update: no post_save is sent for it).
+
 Receivers run in the sync, webhook or delivery worker: keep them quick, queue work.
 """
 
@@ -20,6 +23,7 @@ from django.dispatch import Signal
 asset_version_added = Signal()
 asset_version_released = Signal()
 asset_version_delivered = Signal()
+asset_retired = Signal()
 
 
 def send_version_added(asset, version) -> None:
@@ -41,3 +45,10 @@ def send_version_delivered(asset, version) -> None:
     from assets.models import Asset
 
     asset_version_delivered.send(sender=Asset, asset=asset, version=version)
+
+
+def send_asset_retired(asset) -> None:
+    """Send `asset_retired` (call through transaction.on_commit)."""
+    from assets.models import Asset
+
+    asset_retired.send(sender=Asset, asset=asset)

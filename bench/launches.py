@@ -53,7 +53,7 @@ from accounts.models import User  # noqa: E402
 from accounts.roles import CONTENT_TEAM  # noqa: E402
 from assets.models import Asset, AssetKind, AssetVersion, Campaign, DownloadPreset, Market  # noqa: E402
 from bench.seed import bare_sql, check, id_array, terms  # noqa: E402
-from communities.models import Community, Membership, Partner  # noqa: E402
+from communities.models import Community, Membership, Partner, Publication  # noqa: E402
 from launches import readiness, selectors  # noqa: E402
 from launches.models import (  # noqa: E402
     KitConfirmation,
@@ -194,6 +194,8 @@ def seed_kit(campaign, markets, kinds, staff) -> LaunchKit:
     for community in communities:
         community.markets.set(kit_markets[:5] if community.tg_id.endswith("0") else kit_markets)
     kit.communities.set(communities)
+    for community in communities:  # the campaign reaches them (a ready cell needs it)
+        Publication.objects.create(community=community, campaign=campaign)
     partners = Partner.objects.bulk_create([Partner(tg_company_id=f"BENCH-KIT-P{i}",
                                                     name=f"Bench partner {i}")
                                             for i in range(50)])

@@ -105,10 +105,18 @@ def communities_seeing(asset: Asset, community_ids, at=None) -> set[int]:
     to each community on its own. Exact for any member: what a user sees is the union of
     what each of their communities sees (grants, and the go-live of each one's markets).
     One query per community, not one per member."""
-    at = at or timezone.now()
-    one = Asset.objects.filter(pk=asset.pk)
-    return {pk for pk in community_ids
-            if UserRule(at, communities=[pk]).apply(one).exists()}
+    return {pk for pk in community_ids if asset.pk in community_sees(pk, [asset.pk], at)}
+
+
+def community_sees(community_id: int, asset_ids, at=None) -> set[int]:
+    """Those of `asset_ids` the members of one community see at `at`: the rule as
+    `communities_seeing` applies it, for many assets in one query (launch-kit readiness
+    asks it for every cell of a market at once)."""
+    ids = sorted({int(pk) for pk in asset_ids})
+    if not ids:
+        return set()
+    rule = UserRule(at or timezone.now(), communities=[community_id])
+    return set(rule.apply(Asset.objects.filter(pk__in=ids)).values_list("pk", flat=True))
 
 
 def rule_for(user, at=None) -> UserRule:

@@ -19,7 +19,7 @@ import json
 
 from django.db import connection
 
-from assets.models import ApprovalState, Asset, AssetVersion, ReviewState
+from assets.models import ApprovalState, Asset, AssetVersion, DownloadPreset, ReviewState
 from launches import checks
 from launches.models import DerivativeFacts
 
@@ -27,6 +27,7 @@ ASSET = Asset._meta.db_table
 VERSION = AssetVersion._meta.db_table
 MARKETS = Asset.markets.through._meta.db_table
 FACTS = DerivativeFacts._meta.db_table
+PRESET = DownloadPreset._meta.db_table
 
 
 def _formats(rules) -> list[str]:
@@ -130,10 +131,13 @@ def slot_sql(kit, slot, rules, group: int) -> tuple[tuple, str, list, str, list]
     col = {f: f"b.av_{f}" for f in ("width", "height", "bytes", "duration", "pages", "format")}
     joins, join_params = [], []
     if rules["preset_id"]:
-        joins.append(_join(FACTS, "d", "version_id = b.av_id AND preset_id = %s",
+        # only facts of the preset's current transformation (readiness.current_derivatives)
+        current = f"(SELECT p.transformation FROM {PRESET} p WHERE p.id = %s)"  # noqa: S608
+        joins.append(_join(FACTS, "d", "version_id = b.av_id AND preset_id = %s AND "
+                           "transformation = " + current,
                            one=True, latest="fetched_at",
                            columns="id, width, height, bytes, format"))
-        join_params.append(rules["preset_id"])
+        join_params += [rules["preset_id"], rules["preset_id"]]
         col.update({f: f"d.{f}" for f in ("width", "height", "bytes", "format")})
     passes, pass_params = _passes(rules, col)
     approved = f"(b.approval_state = '{ApprovalState.APPROVED.value}' AND b.av_id IS NOT NULL)"

@@ -3,7 +3,8 @@
 `seed(stdout)` is called by `manage.py seed_demo` after the catalog and communities exist.
 Slots take their rules from the campaign's own approved images, so the complete kit is met
 whatever the demo cloud holds; the Spring kit misses its hero banner in the United Kingdom.
-Idempotent. Demo kits do not embargo (their assets are already in the partners' catalog).
+Idempotent. Demo kits do not embargo (their assets are already in the partners' catalog:
+they are chosen among those published to EU Retailers).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assets.models import Asset, Campaign, Market
-from communities.models import Community
+from communities.models import AssetGrant, Community
 from launches.models import LaunchKit, Slot, SlotFill
 from launches.readiness import kit_recompute
 
@@ -24,8 +25,11 @@ COMMUNITY = "COMM-EU-RETAIL"
 
 
 def _images(campaign, n: int) -> list[Asset]:
+    """The campaign's approved images published to the kits' community (a cell is ready only
+    when its partners get the asset)."""
+    granted = AssetGrant.objects.filter(community__tg_id=COMMUNITY).values("asset_id")
     return list(Asset.objects.filter(campaign=campaign, approval_state="approved", retired=False,
-                                     resource_type="image", width__gt=0)
+                                     resource_type="image", width__gt=0, pk__in=granted)
                 .select_related("approved_version").order_by("pk")[:n])
 
 

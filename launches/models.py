@@ -160,6 +160,9 @@ class CellState(models.TextChoices):
     FAILING = "failing", "Failing"
     PENDING = "pending", "Pending approval"
     SUPERSEDED = "superseded", "Changed since confirmed"
+    # Meets the slot, but partners of a kit community serving the market would not see it
+    # at go-live (not published there: communities.visibility decides).
+    UNPUBLISHED = "unpublished", "Not published"
 
 
 class SlotStatus(models.Model):

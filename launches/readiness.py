@@ -16,6 +16,7 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.db.models import (
     Exists,
+    F,
     OuterRef,
     Q,
 )
@@ -35,7 +36,8 @@ from launches.models import (
 )
 
 log = logging.getLogger(__name__)
-RANK = {CellState.READY: 0, CellState.PENDING: 1, CellState.FAILING: 2, CellState.MISSING: 3}
+RANK = {CellState.READY: 0, CellState.PENDING: 1, CellState.UNPUBLISHED: 2,
+        CellState.FAILING: 2, CellState.MISSING: 3}
 READY_STATES = (CellState.READY, CellState.SUPERSEDED)
 # slot_candidates' classes (0 ready, 1 pending, 2 failing, 3 missing) as RANK values.
 RANK_OF_CLASS = {0: 0, 1: 1, 2: 2, 3: 3}
@@ -161,7 +163,7 @@ def compute_cells(kit) -> list[SlotStatus]:
                     plan.append((slot, market_id, rules, [], False))
     wanted = {pk for *_, ranked, _ in plan for pk in ranked[:1]}
     assets = _load(wanted)
-    derivatives = {(d.version_id, d.preset_id): d for d in DerivativeFacts.objects.filter(
+    derivatives = {(d.version_id, d.preset_id): d for d in current_derivatives(
         version_id__in=[a.approved_version_id for a in assets.values() if a.approved_version_id])}
     cells = []
     for slot, market_id, rules, ranked, by_rule in plan:
@@ -174,9 +176,75 @@ def compute_cells(kit) -> list[SlotStatus]:
             asset_id = asset.pk
         cells.append(SlotStatus(kit=kit, slot=slot, market_id=market_id, state=state,
                                 reasons=reasons, asset_id=asset_id, version_id=version_id))
+    _mark_unpublished(kit, cells)
     order = {m: i for i, m in enumerate(market_ids)}
     cells.sort(key=lambda c: (slots.index(c.slot), order[c.market_id]))
     return cells
+
+
+def current_derivatives(**lookup):
+    """Measured derivatives of the presets' current transformations (a preset whose
+    transformation changed is measured again: launches.receivers.on_preset_saved)."""
+    return DerivativeFacts.objects.filter(transformation=F("preset__transformation"), **lookup)
+
+
+def kit_communities_by_market(kit, market_ids) -> dict[int, list[tuple[int, str]]]:
+    """Per market, the kit's communities (id, name) whose partners get it there: those that
+    serve the market or serve no market in particular; when none does, all of them (as
+    `_partner_markets` gives an organisation every market when it serves none)."""
+    from communities.models import Community
+
+    rows = list(kit.communities.order_by("name", "pk").values_list("pk", "name"))
+    served = defaultdict(set)
+    for community_id, market_id in Community.markets.through.objects.filter(
+            community_id__in=[pk for pk, _ in rows]).values_list("community_id", "market_id"):
+        served[community_id].add(market_id)
+    return {m: [row for row in rows if not served[row[0]] or m in served[row[0]]] or rows
+            for m in market_ids}
+
+
+def _go_live_by_market(kit, market_ids) -> dict[int, object]:
+    override = dict(kit.market_dates.values_list("market_id", "go_live_at"))
+    return {m: override.get(m) or kit.go_live_at for m in market_ids}
+
+
+def _mark_unpublished(kit, cells) -> None:
+    """A ready cell whose asset partners of the market's kit communities would not see at
+    go-live (or now, once it passed) becomes "not published", naming those communities.
+
+    Judged by the visibility rule itself (communities.visibility.community_sees), so a kit
+    embargo until go-live is not "unpublished"; one query per community and date, for every
+    ready cell at once."""
+    from communities.models import AssetGrant
+    from communities.visibility import community_sees
+
+    ready = [c for c in cells if c.state == CellState.READY and c.asset_id]
+    if not ready:
+        return
+    market_ids = sorted({c.market_id for c in ready})
+    by_market = kit_communities_by_market(kit, market_ids)
+    now = timezone.now()
+    at = {m: max(now, when) for m, when in _go_live_by_market(kit, market_ids).items()}
+    asked: dict[tuple[int, object], set[int]] = defaultdict(set)
+    for c in ready:
+        for community_id, _ in by_market[c.market_id]:
+            asked[(community_id, at[c.market_id])].add(c.asset_id)
+    seen = {key: community_sees(key[0], ids, key[1]) for key, ids in asked.items()}
+    hidden = [(c, [(pk, name) for pk, name in by_market[c.market_id]
+                   if c.asset_id not in seen[(pk, at[c.market_id])]]) for c in ready]
+    hidden = [(c, missing) for c, missing in hidden if missing]
+    if not hidden:
+        return
+    granted = set(AssetGrant.objects.filter(
+        asset_id__in={c.asset_id for c, _ in hidden},
+        community_id__in={pk for _, missing in hidden for pk, _ in missing})
+        .values_list("asset_id", "community_id"))
+    for c, missing in hidden:
+        c.state = CellState.UNPUBLISHED
+        # Granted yet hidden while approved and not retired: an embargo later than go-live.
+        c.reasons = [f"published to {name}, but embargoed there past go-live"
+                     if (c.asset_id, pk) in granted else f"not published to {name}"
+                     for pk, name in missing]
 
 
 def derivatives_to_measure(kit) -> list[tuple[Asset, object, int]]:
@@ -193,8 +261,8 @@ def derivatives_to_measure(kit) -> list[tuple[Asset, object, int]]:
             preset_id = rules["preset_id"]
             if not preset_id:
                 continue
-            measured = DerivativeFacts.objects.filter(version_id=OuterRef("approved_version_id"),
-                                                      preset_id=preset_id)
+            measured = current_derivatives(version_id=OuterRef("approved_version_id"),
+                                           preset_id=preset_id)
             chosen = Asset.objects.filter(pk__in=fills[slot.pk])
             if slot.fills_by_rule:
                 chosen = chosen | _base(kit, slot).filter(
@@ -234,6 +302,8 @@ def _measure(asset, version, preset_id) -> int:
     DerivativeFacts.objects.update_or_create(
         version=version, preset=preset, transformation=preset.transformation,
         defaults={**facts, "format": facts["format"] or "", "fetched_at": timezone.now()})
+    DerivativeFacts.objects.filter(version=version, preset=preset).exclude(
+        transformation=preset.transformation).delete()  # facts of a former transformation
     return 1
 
 
@@ -277,7 +347,9 @@ def kit_recompute(kit_id: int) -> LaunchKit | None:
                                          total=len(required))
     kit.readiness, kit.recomputed_at = percent, timezone.now()
     kit.save(update_fields=["readiness", "recomputed_at", "matrix"])
-    services.embargo_sync(asset_ids={c.asset_id for c in cells if c.asset_id})
+    moved = services.embargo_sync(asset_ids={c.asset_id for c in cells if c.asset_id})
+    if moved:  # another kit holding these assets may no longer have them by its go-live
+        services.request_recompute(set(services.kits_for_assets(moved)) - {kit.pk})
     services.ask_to_confirm_again(kit=kit, partner_ids=stale)
     return kit
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.utils import timezone
 
 from communities.models import Membership
 from launches.models import KitCase, KitConfirmation, LaunchKit, SlotStatus
 
 
-def kits_by_risk():
-    """Least ready first, then the soonest go-live."""
+def kits_by_risk(at=None):
+    """Upcoming kits first, least ready and then soonest go-live first; kits whose go-live
+    passed (over: the launch happened) after every upcoming one, least ready and then the
+    most recent first. Each carries `past` (True once its go-live passed)."""
+    at = at or timezone.now()
+    past = Case(When(go_live_at__lte=at, then=Value(True)), default=Value(False),
+                output_field=BooleanField())
+    upcoming = Q(go_live_at__gt=at)
     return (LaunchKit.objects.select_related("campaign").defer("matrix")
-            .order_by("readiness", F("go_live_at").asc(), "pk"))
+            .annotate(past=past)
+            .order_by("past", "readiness", Case(When(upcoming, then=F("go_live_at"))),
+                      F("go_live_at").desc(), "pk"))
 
 
 def ensure_stored_matrix(kit) -> None:

@@ -99,15 +99,16 @@ def kit_publish(*, kit: LaunchKit, actor, published: bool = True) -> LaunchKit:
     return kit
 
 
-def embargo_sync(*, asset_ids: Iterable[int]) -> None:
+def embargo_sync(*, asset_ids: Iterable[int]) -> set[int]:
     """Rewrite the Embargo rows of `asset_ids` from the cells of embargoing kits (inside the
     caller's transaction): per market the latest go-live of the asset's kits, and the latest
-    of all for every other market. Partners see the asset once its market's date passed."""
+    of all for every other market. Partners see the asset once its market's date passed.
+    Returns the assets whose rows changed (other kits holding them may change readiness)."""
     from launches.models import SlotStatus
 
     ids = sorted(set(asset_ids))
     if not ids:
-        return
+        return set()
     dates: dict[int, dict[int, datetime]] = defaultdict(dict)
     cells = list(SlotStatus.objects.filter(asset_id__in=ids, kit__embargo=True)
                  .values_list("asset_id", "market_id", "kit_id"))
@@ -123,8 +124,8 @@ def embargo_sync(*, asset_ids: Iterable[int]) -> None:
     wanted = {(a, m): d for a, by_market in dates.items() for m, d in by_market.items()}
     wanted.update({(a, None): max(by_market.values()) for a, by_market in dates.items()})
     existing = {(e.asset_id, e.market_id): e for e in Embargo.objects.filter(asset_id__in=ids)}
-    Embargo.objects.filter(pk__in=[e.pk for key, e in existing.items()
-                                   if key not in wanted]).delete()
+    gone = [e for key, e in existing.items() if key not in wanted]
+    Embargo.objects.filter(pk__in=[e.pk for e in gone]).delete()
     changed, new = [], []
     for key, when in wanted.items():
         row = existing.get(key)
@@ -135,6 +136,7 @@ def embargo_sync(*, asset_ids: Iterable[int]) -> None:
             changed.append(row)
     Embargo.objects.bulk_create(new, batch_size=1000)
     Embargo.objects.bulk_update(changed, ["go_live_at"], batch_size=1000)
+    return {e.asset_id for e in (*gone, *changed, *new)}
 
 
 def partner_kits(user):
@@ -208,7 +210,7 @@ def slot_flag(*, kit: LaunchKit, slot: Slot, user, what: str, body: str,
                      subject=f"{label}: {kit.name} / {slot.name}"[:200], body=body)
     KitCase.objects.create(case=case, kit=kit, slot=slot, market=market)
     owners = list(kit.owners.values_list("pk", flat=True))
-    notify(owners, kind=Notice.Kind.CASE_REPLY, key=f"kit-flag:{case.pk}",
+    notify(owners, kind=Notice.Kind.LAUNCH_FLAG, key=f"kit-flag:{case.pk}",
            title=f"{membership.partner}: {label.lower()} in {kit.name} ({slot.name})",
            url=reverse("launches:readiness", args=[kit.pk]))
     return case

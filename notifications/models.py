@@ -21,6 +21,8 @@ class Notice(models.Model):
         ACK_DUE = "ack_due", "Acknowledgement due"
         CASE_REPLY = "case_reply", "Case replies"
         NEW_ASSET = "new_asset", "New assets in my communities"
+        # To a kit's owners: a partner flagged missing content or asked for another format.
+        LAUNCH_FLAG = "launch_flag", "Partner flags on my launch kits"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notices")

@@ -22,6 +22,8 @@ def demo_kits(eu_retailers, content):
     markets = [f.MarketFactory(slug=slug, name=name) for slug, name in
                (("de", "Germany"), ("fr", "France"), ("gb", "United Kingdom"))]
     eu_retailers.markets.set(markets)
+    for market in markets:  # as communities.demo publishes them to EU Retailers
+        f.PublicationFactory(community=eu_retailers, asset=None, market=market)
     for slug, day in (("winter-2026", date(2026, 12, 10)), ("spring-2027", date(2027, 3, 1))):
         campaign = f.CampaignFactory(slug=slug, name=slug.replace("-", " ").title(),
                                      launch_date=day)

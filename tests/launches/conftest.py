@@ -56,6 +56,15 @@ def square_slot(kit, product_shot):
 
 
 @pytest.fixture
+def campaign_published(eu_retailers, spring):
+    """EU Retailers receives the spring campaign (a publication rule): the campaign's assets
+    are published to the kit's community, as a ready cell needs."""
+    from tests import factories as f
+
+    return f.PublicationFactory(community=eu_retailers, asset=None, campaign=spring)
+
+
+@pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
     """Run a block and then its commit callbacks (recursively), as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -39,7 +39,7 @@ RULES = [
 
 
 @pytest.fixture
-def catalog(kit, spring, product_shot, germany):
+def catalog(campaign_published, kit, spring, product_shot, germany):
     """Every fact line three times: approved; approved with a bigger version pending; only a
     pending version. Some in Germany, some in France, some everywhere; one retired."""
     france = f.MarketFactory(slug="fr", name="France")

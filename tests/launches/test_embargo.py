@@ -80,3 +80,32 @@ def test_a_market_that_goes_live_later_stays_embargoed(embargoed, kit, bob, germ
                                  actor=content)
     # then bob (EU Retailers serves Germany) still does not see it
     assert not Asset.objects.visible_to(bob).filter(pk=embargoed.pk).exists()
+
+
+def test_a_launch_asset_is_embargoed_from_its_approval_not_from_a_later_recompute(
+        kit, square_slot, spring, product_shot, germany, campaign_published, bob, approve,
+        on_commit):
+    # given the recompute queue is behind (the debounced task has not run yet)
+    from unittest import mock
+
+    from assets.models import Asset
+    from launches.tasks import recompute_kit
+
+    with mock.patch.object(recompute_kit, "apply_async") as queued, on_commit():
+        # a launch shot of the campaign (published to EU Retailers) awaits its first approval
+        asset = f.AssetFactory(campaign=spring, kind=product_shot, width=2400, height=2400,
+                               markets=[germany])
+        first = asset.approved_version
+        first.review_state = "pending"
+        first.save()
+        Asset.objects.filter(pk=asset.pk).update(approval_state="pending",
+                                                 approved_version=None)
+        assert not Embargo.objects.filter(asset=asset).exists()
+        # when the content team approves it
+        approve(first)
+        assert queued.called  # a recompute is queued, but has not run
+        # then from the approval's commit on, bob (EU Retailers, Germany) does not see it
+        # before go-live: the embargo was written with the approval
+        assert Asset.objects.filter(pk=asset.pk, approval_state="approved").exists()
+        assert not Asset.objects.visible_to(bob).filter(pk=asset.pk).exists()
+        assert Embargo.objects.get(asset=asset, market=germany).go_live_at == kit.go_live_at

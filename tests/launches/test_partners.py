@@ -92,3 +92,29 @@ def test_charlie_gets_404_on_every_kit_page(ready_kit, square_slot, charlie, cli
                 reverse("launches:flag", args=[ready_kit.pk, square_slot.pk])):
         assert client.post(url).status_code == 404, url
     assert not KitConfirmation.objects.exists() and not Case.objects.exists()
+
+
+def test_a_flag_reaches_an_owner_who_silenced_case_replies(ready_kit, bob, content, client_for,
+                                                           on_commit):
+    from notifications.services import set_preferences
+
+    # given the kit's owner switched case replies off, and kept launch-kit flags
+    set_preferences(content, {Notice.Kind.CASE_REPLY: "off"})
+    sheet = Slot.objects.create(kit=ready_kit, name="Spec sheet PDF", formats=["pdf"],
+                                resource_type="raw")
+    # when bob flags the slot
+    with on_commit():
+        client_for(bob).post(reverse("launches:flag", args=[ready_kit.pk, sheet.pk]),
+                             {"what": "missing"})
+    # then the owner is told, under the launch-kit kind
+    case = Case.objects.get()
+    notice = Notice.objects.get(user=content, key=f"kit-flag:{case.pk}")
+    assert notice.kind == Notice.Kind.LAUNCH_FLAG
+    # and an owner who silenced launch-kit flags (not case replies) is not
+    set_preferences(content, {Notice.Kind.CASE_REPLY: "immediate",
+                              Notice.Kind.LAUNCH_FLAG: "off"})
+    with on_commit():
+        client_for(bob).post(reverse("launches:flag", args=[ready_kit.pk, sheet.pk]),
+                             {"what": "alternate"})
+    second = Case.objects.exclude(pk=case.pk).get()
+    assert not Notice.objects.filter(user=content, key=f"kit-flag:{second.pk}").exists()

@@ -10,7 +10,7 @@ from tests.launches.conftest import cell
 
 
 @pytest.fixture
-def shot_in_cloud(cloudinary_emulator, spring, product_shot, germany):
+def shot_in_cloud(campaign_published, cloudinary_emulator, spring, product_shot, germany):
     """A 2400×2400 product shot of the campaign, released for real in the emulated cloud."""
     return asset_from_upload(upload_image("kestrel/spring/hero-shot", 2400, 2400,
                                           delivery_type="upload"),
@@ -50,3 +50,25 @@ def cloudinary_derived(public_id) -> dict:
 
     resource = cloudinary.api.resource(public_id, type="authenticated")
     return {d["transformation"]: d["bytes"] for d in resource.get("derived", [])}
+
+
+def test_a_preset_whose_transformation_changed_is_measured_again(kit, germany, product_shot,
+                                                                 shot_in_cloud, on_commit):
+    # given a slot judged on a 1000 px web preset, measured and failing
+    web = f.DownloadPresetFactory(slug="web-1000", transformation="c_limit,w_1000",
+                                  format="jpg")
+    slot = Slot.objects.create(kit=kit, name="Web image", kind=product_shot, min_width=2000,
+                               formats=["jpg"], preset=web)
+    recompute_kit.run(kit.pk)
+    assert cell(kit, slot, germany).reasons == ["1000×1000, needs ≥ 2000 px wide"]
+    # when the content team widens the preset (nothing else changes)
+    with on_commit():
+        web.transformation = "c_limit,w_2400"
+        web.save()
+    # then the kit was recomputed and the new derivative measured from Cloudinary: the old
+    # facts (of another transformation) no longer count
+    assert cell(kit, slot, germany).state == CellState.READY
+    measured = DerivativeFacts.objects.get(version=shot_in_cloud.approved_version, preset=web,
+                                           transformation="c_limit,w_2400")
+    assert (measured.width, measured.height) == (2400, 2400)
+    assert "c_limit,w_2400" in cloudinary_derived(shot_in_cloud.release_public_id)

@@ -12,7 +12,8 @@ from tests.launches.conftest import cell
 def test_the_page_renders_the_stored_matrix_without_recomputing(kit, square_slot, germany,
                                                                spring, product_shot,
                                                                client_for, content,
-                                                               django_assert_max_num_queries):
+                                                               django_assert_max_num_queries,
+                                                               campaign_published):
     # given a recomputed kit whose slot nothing fills
     kit_recompute(kit.pk)
     # when a fitting asset appears but no recompute ran yet
@@ -44,7 +45,7 @@ def test_a_kit_computed_before_the_matrix_was_stored_gets_it_from_its_cells(kit,
 def test_the_fill_picker_takes_a_public_id_and_refuses_an_unknown_one(kit, square_slot,
                                                                      germany, spring,
                                                                      client_for, content,
-                                                                     on_commit):
+                                                                     on_commit, campaign_published):
     asset = f.AssetFactory(campaign=spring, public_id="kestrel/spring/hero-square",
                            width=2400, height=2400, markets=[germany])
     client = client_for(content)
@@ -81,4 +82,30 @@ def test_the_kit_list_says_when_each_kit_goes_live(kit, spring, germany, client_
     soon.markets.set([germany])
     html = client_for(content).get(reverse("launches:kits")).content.decode()
     assert "2 days ago" in html and "in 3 days" in html
-    assert html.index("Spring launch kit") < html.index("Autumn kit")  # 0 % before 40 %
+    # the Spring kit is less ready (0 %) but over: it comes after the kit still ahead (40 %)
+    assert html.index("Autumn kit") < html.index("Past go-live") < html.index(
+        "Spring launch kit")
+
+
+def test_kits_past_go_live_sort_after_every_upcoming_kit(kit, spring, client_for, content):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from launches.selectors import kits_by_risk
+
+    now = timezone.now()
+    LaunchKit.objects.filter(pk=kit.pk).update(go_live_at=now - timedelta(days=2), readiness=0)
+    for name, readiness, days in (("Long ago", 10, -30), ("Soon, half", 50, 3),
+                                  ("Later, half", 50, 20), ("Far, barely", 10, 30)):
+        LaunchKit.objects.create(name=name, campaign=spring, readiness=readiness,
+                                 go_live_at=now + timedelta(days=days))
+    # least ready, then soonest, among upcoming kits; then, however unready, the kits that
+    # went live (least ready first there too)
+    assert [(k.name, k.past) for k in kits_by_risk()] == [
+        ("Far, barely", False), ("Soon, half", False), ("Later, half", False),
+        ("Spring launch kit", True), ("Long ago", True)]
+    # and the API lists them in the same order
+    names = [k["name"] for k in client_for(content).get("/api/v1/launch-kits/").json()["results"]]
+    assert names == ["Far, barely", "Soon, half", "Later, half", "Spring launch kit",
+                     "Long ago"]

@@ -9,7 +9,8 @@ from tests.launches.conftest import cell
 
 def test_a_square_slot_follows_the_versions_of_its_asset(kit, square_slot, germany, spring,
                                                         product_shot, eu_retailers, content,
-                                                        new_version, approve, on_commit):
+                                                        new_version, approve, on_commit,
+                                                        campaign_published):
     # given a 1600×1600 product shot of the campaign
     with on_commit():
         asset = f.AssetFactory(campaign=spring, kind=product_shot, width=1600, height=1600,
@@ -49,7 +50,7 @@ def test_a_square_slot_follows_the_versions_of_its_asset(kit, square_slot, germa
 
 
 def test_a_market_rule_overrides_the_slot_in_that_market(kit, square_slot, germany, spring,
-                                                         product_shot):
+                                                         product_shot, campaign_published):
     # given France accepts 1500 px squares, Germany keeps 2000
     from launches.models import SlotMarketRule
 
