@@ -43,7 +43,9 @@ def preferences(request):
 
     error = ""
     if request.method == "POST":
-        choices = {kind: request.POST.get(f"kind-{kind}", "") for kind in Notice.Kind.values}
+        # A kind the form did not send (a page drawn before the kind existed) keeps its choice.
+        choices = {kind: request.POST[f"kind-{kind}"] for kind in Notice.Kind.values
+                   if f"kind-{kind}" in request.POST}
         tz = request.POST.get("timezone", "").strip() or None
         try:
             services.set_preferences(request.user, choices, tz=tz)
