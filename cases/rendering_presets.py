@@ -68,14 +68,11 @@ def rendering_fix_preset(*, case: Case, actor, scope: str, crop: str = "", gravi
     return _record(case, actor, asset, preset, community, change, note)
 
 
-@transaction.atomic
-def _record(case, actor, asset, preset, community, change, note: str) -> RenderingFix:
-    preset_changes.preset_change_save(preset=preset, asset=asset, community=community,
-                                      actor=actor, change=change,
-                                      reason=f"case {case.reference}")
+def _fix_record(case, actor, asset, preset, community, change, kind) -> RenderingFix:
+    """The fix with its measured derivative before and after (a preset change or revert)."""
     before, after = change.before, change.after
-    fix = RenderingFix.objects.create(
-        case=case, asset=asset, preset_slug=preset.slug, kind=RenderingFix.Kind.PRESET_CHANGED,
+    return RenderingFix.objects.create(
+        case=case, asset=asset, preset_slug=preset.slug, kind=kind,
         transformation=change.before_transformation,
         after_transformation=change.after_transformation, community=community,
         before_bytes=before.get("bytes") or 0, before_width=before.get("width"),
@@ -83,6 +80,16 @@ def _record(case, actor, asset, preset, community, change, note: str) -> Renderi
         after_bytes=after.get("bytes") or 0, after_width=after.get("width"),
         after_height=after.get("height"), after_format=after.get("format") or "",
         regenerated_presets=[preset.slug], fixed_by=actor)
+
+
+@transaction.atomic
+def _record(case, actor, asset, preset, community, change, note: str) -> RenderingFix:
+    preset_changes.preset_change_save(preset=preset, asset=asset, community=community,
+                                      actor=actor, change=change,
+                                      reason=f"case {case.reference}")
+    before, after = change.before, change.after
+    fix = _fix_record(case, actor, asset, preset, community, change,
+                      RenderingFix.Kind.PRESET_CHANGED)
     who = f"for {community.name} only" if community else "for everyone"
     text = (f"Fixed by: preset changed. {preset.name} now renders as "
             f"{change.after_transformation} {who} ({_size(before)} {before.get('format', '')} "
@@ -169,15 +176,8 @@ def _record_revert(case, actor, asset, preset, community, revert, report,
         preset=preset, asset=asset, community=community, actor=actor, revert=revert,
         reason=f"case {case.reference}")
     before, after = revert.before, revert.after
-    fix = RenderingFix.objects.create(
-        case=case, asset=asset, preset_slug=preset.slug,
-        kind=RenderingFix.Kind.OVERRIDE_REMOVED, transformation=revert.before_transformation,
-        after_transformation=revert.after_transformation, community=community,
-        before_bytes=before.get("bytes") or 0, before_width=before.get("width"),
-        before_height=before.get("height"), before_format=before.get("format") or "",
-        after_bytes=after.get("bytes") or 0, after_width=after.get("width"),
-        after_height=after.get("height"), after_format=after.get("format") or "",
-        regenerated_presets=[preset.slug], fixed_by=actor)
+    fix = _fix_record(case, actor, asset, preset, community, revert,
+                      RenderingFix.Kind.OVERRIDE_REMOVED)
     exclude = set()
     case = Case.objects.select_for_update().get(pk=case.pk)  # resolved since it was read?
     if case.is_open:

@@ -4,7 +4,7 @@ focal-point and preset-change fixes and the staff report of fixes."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -93,93 +93,80 @@ def rendering_report(request):
         "asset_url": selectors.asset_url(asset.pk)}, status=400 if form.errors else 200)
 
 
-@require_POST
-@staff_required
-def rendering_focal_point(request, ref: str):
+def _case(request, ref: str):
     case = selectors.case_for(request.user, ref)
     if case is None:
         raise Http404("No such case.")
+    return case
+
+
+def _fix(request, case, apply, success) -> HttpResponse:
+    """Run one fix on `case` (`apply(case)`), say how it went, and go back to the case.
+    `success`: the message, or a callable of the fix's result."""
+    try:
+        done = apply(case)
+    except CaseNotFound:
+        raise Http404("No such case.")
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success(done) if callable(success) else success)
+    return redirect("cases:detail", case.reference)
+
+
+def _note(request) -> str:
+    return request.POST.get("note", "")[:500]
+
+
+@require_POST
+@staff_required
+def rendering_focal_point(request, ref: str):
+    case = _case(request, ref)
     form = FocalPointForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the focal point as four whole numbers: x, y, width, "
                                 "height (pixels of the original).")
         return redirect("cases:detail", ref)
     data = form.cleaned_data
-    try:
-        rendering.rendering_fix_focal_point(case=case, actor=request.user,
-                                            box=[data["x"], data["y"], data["w"], data["h"]],
-                                            note=data["note"])
-    except CaseNotFound:
-        raise Http404("No such case.")
-    except CaseError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Focal point moved; the case is resolved.")
-    return redirect("cases:detail", ref)
+    return _fix(request, case, lambda case: rendering.rendering_fix_focal_point(
+        case=case, actor=request.user, box=[data["x"], data["y"], data["w"], data["h"]],
+        note=data["note"]), "Focal point moved; the case is resolved.")
 
 
 @require_POST
 @staff_required
 def rendering_preset(request, ref: str):
     """Change the reported preset for everyone or only the case's community, and resolve."""
-    case = selectors.case_for(request.user, ref)
-    if case is None:
-        raise Http404("No such case.")
+    case = _case(request, ref)
     form = PresetChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose who the change is for and what to change.")
         return redirect("cases:detail", ref)
     data = form.cleaned_data
-    try:
-        rendering_presets.rendering_fix_preset(
-            case=case, actor=request.user, scope=data["scope"], crop=data["crop"],
-            gravity=data["gravity"], quality=data["quality"].strip(), fmt=data["format"],
-            note=data["note"])
-    except CaseNotFound:
-        raise Http404("No such case.")
-    except CaseError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Preset changed; the case is resolved.")
-    return redirect("cases:detail", ref)
+    return _fix(request, case, lambda case: rendering_presets.rendering_fix_preset(
+        case=case, actor=request.user, scope=data["scope"], crop=data["crop"],
+        gravity=data["gravity"], quality=data["quality"].strip(), fmt=data["format"],
+        note=data["note"]), "Preset changed; the case is resolved.")
 
 
 @require_POST
 @staff_required
 def rendering_revert(request, ref: str):
     """Revert the case's community to the global preset (its override removed)."""
-    case = selectors.case_for(request.user, ref)
-    if case is None:
-        raise Http404("No such case.")
-    try:
-        fix = rendering_presets.rendering_revert_override(
-            case=case, actor=request.user, note=request.POST.get("note", "")[:500])
-    except CaseNotFound:
-        raise Http404("No such case.")
-    except CaseError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{fix.community.name} gets the global preset again.")
-    return redirect("cases:detail", ref)
+    return _fix(request, _case(request, ref),
+                lambda case: rendering_presets.rendering_revert_override(
+                    case=case, actor=request.user, note=_note(request)),
+        lambda fix: f"{fix.community.name} gets the global preset again.")
 
 
 @require_POST
 @staff_required
 def rendering_breakpoints(request, ref: str):
     """Responsive breakpoints for the asset's preview, and resolve."""
-    case = selectors.case_for(request.user, ref)
-    if case is None:
-        raise Http404("No such case.")
-    try:
-        rendering_presets.rendering_fix_breakpoints(
-            case=case, actor=request.user, note=request.POST.get("note", "")[:500])
-    except CaseNotFound:
-        raise Http404("No such case.")
-    except CaseError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Responsive breakpoints set; the case is resolved.")
-    return redirect("cases:detail", ref)
+    return _fix(request, _case(request, ref),
+                lambda case: rendering_presets.rendering_fix_breakpoints(
+                    case=case, actor=request.user, note=_note(request)),
+        "Responsive breakpoints set; the case is resolved.")
 
 
 @staff_required
