@@ -86,12 +86,7 @@ def rendering_fix_focal_point(*, case: Case, actor, box, note: str = "") -> Rend
     Cloudinary first (the before facts, the change, the regenerated derivatives), then one
     transaction for the fix record, the resolution and the notices.
     """
-    if not is_brand_staff(actor):
-        raise CaseNotFound("No such case.")
-    if not case.is_open:
-        raise CaseError("Only an open case can be fixed.")
-    report = _report(case)
-    asset = Asset.objects.select_related("approved_version").get(pk=case.asset_id)
+    report, asset = fix_target(case, actor)
     preset = report.preset or _preset(asset, report.preset_slug)
     if not asset_rendering.follows_focal_point(preset.transformation):
         raise CaseError(f"{preset.name} does not crop ({preset.transformation}): moving the "
@@ -124,6 +119,16 @@ def _record_fix(case, actor, asset, preset, before: dict, change, note: str) -> 
                  version=asset.approved_version, note=f"{text}\n\n{note}".strip())
     _notify_downloaders(asset, fix, change.presets, exclude={case.opener_id})
     return fix
+
+
+def fix_target(case: Case, actor) -> tuple[RenderingReport, Asset]:
+    """What a fix works on: the open case's report and its asset (staff only; to anyone
+    else the case does not exist)."""
+    if not is_brand_staff(actor):
+        raise CaseNotFound("No such case.")
+    if not case.is_open:
+        raise CaseError("Only an open case can be fixed.")
+    return _report(case), Asset.objects.select_related("approved_version").get(pk=case.asset_id)
 
 
 def _size(facts: dict) -> str:

@@ -20,7 +20,7 @@ from assets.cloudinary import CloudinaryError
 from assets.models import Asset
 from assets.rendering import RenderingError
 from cases.models import Case
-from cases.rendering import _preset, _report, _size
+from cases.rendering import _preset, _report, _size, fix_target
 from cases.rendering_models import RenderingFix, RenderingReport
 from cases.services import CaseError, CaseNotFound, case_resolve
 
@@ -200,12 +200,7 @@ def rendering_fix_breakpoints(*, case: Case, actor, note: str = "") -> Rendering
     the fixed preview width their browser picked before, the breakpoint it picks after."""
     from assets import breakpoints
 
-    if not is_brand_staff(actor):
-        raise CaseNotFound("No such case.")
-    if not case.is_open:
-        raise CaseError("Only an open case can be fixed.")
-    report = _report(case)
-    asset = Asset.objects.select_related("approved_version").get(pk=case.asset_id)
+    report, asset = fix_target(case, actor)
     viewport = report.viewport_width or 390
     try:
         points = breakpoints.request_breakpoints(asset=asset)
