@@ -89,6 +89,9 @@ def catalog(request):
         # counted and paged with the facets: no COUNT(*), and the page's rows by their ids
         results = KnownPage(total, wanted, base)
     page = Paginator(results, size).get_page(request.GET.get("page"))
+    corrected = _spelling_redirect(request, filterset, base, page)
+    if corrected:
+        return corrected
     visit = request.user.last_catalog_visit
     fresh = selectors.newly_visible_ids(request.user, visit,
                                         [a.pk for a in page.object_list]) if not staff else set()
@@ -107,12 +110,43 @@ def catalog(request):
         "sort": filterset.sort_key(),
         "searching": filterset.searching(),
         "query": request.GET.get("q", ""),
+        "typed": request.GET.get("typed", ""),
+        "query_as_typed": _as_typed(request),
         "query_without_page": _query_without(request, "page"),
         "query_without_sort": _query_without(request, "sort", "page"),
         "zip_presets": selectors.zip_presets(),
         "empty": empty_state(request, filterset, base) if not page.object_list else None,
     }
     return render(request, "catalog/catalog.html", context)
+
+
+def _as_typed(request) -> str:
+    """The query string of the search as the partner typed it (no spelling correction)."""
+    if not request.GET.get("typed"):
+        return ""
+    data = request.GET.copy()
+    data["q"], data["as_typed"] = data.pop("typed")[-1], "1"
+    data.pop("page", None)
+    return data.urlencode()
+
+
+def _spelling_redirect(request, filterset, base, page):
+    """A search that found nothing shows the results of its closest spelling instead
+    ("pakaging" -> "packaging"), saying so, with a link to search as typed: the fallback
+    for the typos the database's own matching misses (PostgreSQL's trigram threshold).
+    Only from the first page, once (`typed` marks the corrected search), never when the
+    partner asked for the words as typed."""
+    if page.object_list or page.number > 1 or not filterset.searching():
+        return None
+    if request.GET.get("typed") or request.GET.get("as_typed"):
+        return None
+    typed = request.GET.get("q", "")
+    for text in suggest_queries(base, typed)[:1]:
+        data = request.GET.copy()
+        data["q"], data["typed"] = text, typed
+        data.pop("page", None)
+        return redirect(f"{request.path}?{data.urlencode()}")
+    return None
 
 
 def _page_number(request) -> int:
