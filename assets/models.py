@@ -256,7 +256,9 @@ class AssetVersion(models.Model):
     # Responsive breakpoints Cloudinary chose for the delivery copy (issue #15, a fix for
     # "poor mobile rendering"): {"transformation": base, "widths": [widest first, ...]};
     # the asset page's preview offers them as its srcset. Empty: the fixed preview widths.
-    breakpoints = models.JSONField(default=dict, blank=True)
+    # db_default: rows written in bulk outside the ORM (bench seeds, COPY) need no value.
+    breakpoints = models.JSONField(default=dict, blank=True,
+                                   db_default=models.Value({}, models.JSONField()))
 
     objects = AssetVersionQuerySet.as_manager()
 
