@@ -33,3 +33,8 @@ def test_the_api_opens_a_case_without_an_asset_and_pages_show_it(bob, client_for
     reference = answer.json()["reference"]
     assert b"Not in the catalog" in client.get(f"/cases/{reference}/").content
     assert b"Not in the catalog" in client.get("/cases/").content
+
+
+def test_my_cases_offers_a_missing_asset_report(bob, client_for):
+    page = client_for(bob).get("/cases/").content.decode()
+    assert '<a href="/cases/new/">Report a missing asset</a>' in page
