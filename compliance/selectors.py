@@ -17,26 +17,43 @@ def currency(asset: Asset, partner_ids=None) -> list[dict]:
     status is "on vN, acknowledged", "on vN, acknowledgement due", "on vN, overdue" or
     "on vN" (N: the version it last downloaded; acknowledging counts as being on it).
     """
-    current = asset.approved_version
-    numbers = dict(AssetVersion.objects.filter(asset=asset).values_list("version", "number"))
-    downloads = Event.objects.filter(action=ASSET_DOWNLOADED, asset_id=asset.pk,
+    return currency_of([asset], partner_ids)[asset.pk]
+
+
+def currency_of(assets, partner_ids=None) -> dict[int, list[dict]]:
+    """`currency` of many assets at once, by asset id: four queries however many assets
+    (the community and organisation reports list hundreds)."""
+    assets = list(assets)
+    ids = [asset.pk for asset in assets]
+    numbers = {(a, v): n for a, v, n in AssetVersion.objects.filter(asset_id__in=ids)
+               .values_list("asset_id", "version", "number")}
+    downloads = Event.objects.filter(action=ASSET_DOWNLOADED, asset_id__in=ids,
                                      partner_id__isnull=False)
-    acks = Acknowledgement.objects.filter(asset=asset).exclude(
+    acks = Acknowledgement.objects.filter(asset_id__in=ids).exclude(
         state=Acknowledgement.State.SUPERSEDED).select_related("version")
     if partner_ids is not None:
         downloads = downloads.filter(partner_id__in=partner_ids)
         acks = acks.filter(partner_id__in=partner_ids)
-    last = dict(downloads.values("partner_id").annotate(v=Max("asset_version"))
-                .values_list("partner_id", "v"))
-    latest_ack: dict[int, Acknowledgement] = {}
+    last = {(a, p): v for a, p, v in downloads.values("asset_id", "partner_id")
+            .annotate(v=Max("asset_version")).values_list("asset_id", "partner_id", "v")}
+    latest_ack: dict[tuple[int, int], Acknowledgement] = {}
     for ack in acks.order_by("version__version"):
-        latest_ack[ack.partner_id] = ack
-    names = dict(Partner.objects.filter(pk__in=set(last) | set(latest_ack))
-                 .values_list("pk", "name"))
+        latest_ack[(ack.asset_id, ack.partner_id)] = ack
+    partners: dict[int, set[int]] = {}
+    for asset_id, partner_id in [*last, *latest_ack]:
+        partners.setdefault(asset_id, set()).add(partner_id)
+    names = dict(Partner.objects.filter(pk__in=set().union(*partners.values()) if partners
+                                        else []).values_list("pk", "name"))
+    return {asset.pk: _rows_of(asset, partners.get(asset.pk, set()), numbers, last,
+                               latest_ack, names) for asset in assets}
+
+
+def _rows_of(asset, partners, numbers, last, latest_ack, names) -> list[dict]:
+    current = asset.approved_version
     rows = []
-    for pk in sorted(names, key=lambda p: names[p].lower()):
-        number = numbers.get(last.get(pk))
-        ack = latest_ack.get(pk)
+    for pk in sorted(partners, key=lambda p: names[p].lower()):
+        number = numbers.get((asset.pk, last.get((asset.pk, pk))))
+        ack = latest_ack.get((asset.pk, pk))
         if ack and ack.state == Acknowledgement.State.ACKNOWLEDGED:
             number = max(number or 0, ack.version.number)
         on_current = bool(current and number and number >= current.number)
@@ -83,11 +100,10 @@ def _assets_received(partner_ids, community=None) -> set[int]:
 
 
 def _rows(assets, partner_ids) -> list[dict]:
-    rows = []
-    for asset in assets.select_related("approved_version").order_by("title", "pk"):
-        for row in currency(asset, partner_ids=partner_ids):
-            rows.append({**row, "asset_id": asset.pk, "asset": asset.title})
-    return rows
+    assets = list(assets.select_related("approved_version").order_by("title", "pk"))
+    by_asset = currency_of(assets, partner_ids)
+    return [{**row, "asset_id": asset.pk, "asset": asset.title}
+            for asset in assets for row in by_asset[asset.pk]]
 
 
 def community_currency(community) -> list[dict]:

@@ -61,3 +61,27 @@ def test_the_community_report_lists_only_that_communitys_organisations(
 def test_partners_get_a_404_for_the_staff_report(received_and_released, alice, client_for):
     response = client_for(alice).get(f"/staff/currency/assets/{received_and_released.pk}/")
     assert response.status_code == 404
+
+
+def test_the_report_of_many_assets_costs_what_the_report_of_one_does(
+        bob, eu_retailers, presets, download, release, django_assert_num_queries):
+    from assets.models import Asset
+    from compliance import selectors
+    from tests import factories as f
+
+    # given: three packaging images bob downloaded, each with a newer version
+    assets = []
+    for n in range(3):
+        asset = f.AssetFactory(title=f"Box {n}", kind=f.AssetKindFactory(slug="packaging"))
+        f.PublicationFactory(community=eu_retailers, asset=asset)
+        download(bob, asset)
+        release(asset)
+        assets.append(Asset.objects.select_related("approved_version").get(pk=asset.pk))
+    # when / then: four queries, for one asset as for three (no query per asset)
+    with django_assert_num_queries(4):
+        one = selectors.currency_of(assets[:1])
+    with django_assert_num_queries(4):
+        three = selectors.currency_of(assets)
+    assert one[assets[0].pk] == three[assets[0].pk] == selectors.currency(assets[0])
+    assert [row["status"] for a in assets for row in three[a.pk]] == [
+        "on v1, acknowledgement due"] * 3
