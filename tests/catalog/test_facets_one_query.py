@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets import selectors
-from assets.filters import AssetFilter
+from assets.filters import GLOBAL_MARKET, AssetFilter
 from assets.models import ApprovalState, Asset
 from tests import factories as f
 from tests.catalog.fixtures import published_asset
@@ -53,6 +53,8 @@ def catalog(eu_retailers, jp_resellers):
     ruled = f.AssetFactory(title="Summit boot by rule", product_line=summit, width=800,
                            height=600)
     ruled.markets.set([de])
+    # For every market (it names none): the Market facet's "Global" row counts it.
+    published_asset(eu_retailers, title="Trail boot worldwide", product_line=trail)
     # Not for bob: another community's asset, a retired one and a draft.
     published_asset(jp_resellers, title="Trail boot JP", product_line=trail, markets=[de])
     published_asset(eu_retailers, title="Trail boot retired", product_line=trail, retired=True)
@@ -79,10 +81,11 @@ def test_the_counts_are_not_trivially_equal(bob, catalog):
     base = selectors.catalog_queryset(bob)
     # when
     fast, total = selectors.facet_values_in_one_query(QueryDict("market=de"), base)
-    # then: all 13 visible assets are for Germany, every other one also for France;
-    # its own filter left out, the market facet still counts France
+    # then: 13 visible assets are for Germany, every other one also for France;
+    # its own filter left out, the market facet still counts France and the global one
     assert total == 13
-    assert {value: n for value, _, n in fast["market"]} == {"de": 13, "fr": 6}
+    assert {value: n for value, _, n in fast["market"]} == {"de": 13, "fr": 6,
+                                                           GLOBAL_MARKET: 1}
     assert sum(n for _, _, n in fast["format"]) == total
 
 
@@ -99,6 +102,17 @@ def test_the_catalog_page_runs_the_facets_and_its_total_in_one_query(client_for,
     assert not any(q["sql"].startswith("SELECT COUNT(*)") for q in queries.captured_queries)
     assert response.context["page"].paginator.count == 13
     assert response.context["page"].paginator.num_pages == 3
+
+
+def test_the_market_facet_counts_the_assets_that_name_no_market(bob, catalog):
+    # given
+    need_postgres()
+    base = selectors.catalog_queryset(bob)
+    # when
+    fast, total = selectors.facet_values_in_one_query(QueryDict(""), base)
+    # then: 14 visible, one of them for every market
+    assert total == 14
+    assert {value: n for value, _, n in fast["market"]} == {"de": 13, "fr": 6, GLOBAL_MARKET: 1}
 
 
 def test_a_base_that_matches_nothing_counts_without_a_query(catalog):
