@@ -25,6 +25,7 @@ from assets.downloads import (
     zip_preset_for,
 )
 from assets.filters import FACETS, GLOBAL_MARKET, REVIEW_STATES, SORTS, AssetFilter
+from assets.html import facets_html
 from assets.models import Asset
 from assets.paging import KnownPage
 from assets.search import suggest_queries
@@ -100,6 +101,9 @@ def catalog(request):
     context = {
         "filter": filterset,
         "facets": facets,
+        "facets_html": facets_html(facets, staff=staff,
+                                   review_states=REVIEW_STATES.items() if staff else (),
+                                   review=request.GET.get("review", "")),
         "page": page,
         "cards": [_card(asset, visit, staff, asset.pk in fresh, families.get(asset.pk))
                   for asset in page.object_list],
