@@ -42,6 +42,12 @@ def grant_for(user, assets: list[Asset]) -> Grant:
     memberships = list(Membership.objects.current().filter(user=user)
                        .select_related("community", "partner")
                        .annotate(direct=Exists(published)).order_by("pk"))
+    return grant_from(memberships)
+
+
+def grant_from(memberships: list) -> Grant:
+    """`grant_for` from memberships already read (current, with community and partner, in
+    primary-key order, each annotated `direct`: communities.visibility.rule_and_memberships)."""
     if not memberships:
         return Grant(None, None)  # brand staff
     if len(memberships) == 1:
@@ -98,9 +104,11 @@ def zip_preset_for(assets: list[Asset], slug: str, user=None) -> DownloadPreset 
     return _as_offered(preset, user)
 
 
-def asset_download(*, user, asset: Asset, preset: DownloadPreset) -> DownloadLink:
-    """Record `asset.downloaded` (version and preset) and return the signed link."""
-    grant = grant_for(user, [asset])
+def asset_download(*, user, asset: Asset, preset: DownloadPreset,
+                   grant: Grant | None = None) -> DownloadLink:
+    """Record `asset.downloaded` (version and preset) and return the signed link. `grant`:
+    whom to name, when the caller has read the user's memberships (`grant_from`)."""
+    grant = grant if grant is not None else grant_for(user, [asset])
     try:
         link = download_link(asset, preset)
     except LookupError:

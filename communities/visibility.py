@@ -136,6 +136,29 @@ def rule_for(user, at=None) -> UserRule:
     return UserRule(at, communities=communities)
 
 
+def rule_and_memberships(user, at=None, *, published_to=()) -> tuple[UserRule, list]:
+    """`rule_for(user, at)` and the user's current memberships themselves, read in one query
+    for a request that needs both (a download names a membership in its audit event, #17).
+
+    The memberships come with their community and partner, in primary-key order; each is
+    `direct` when its community has a direct publication of one of `published_to` (asset
+    ids). The rule is built from the same rows: the same `Membership.objects.current(at)`
+    that `rule_for` reads."""
+    at = at or timezone.now()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return UserRule(at, nobody=True), []
+    published = Publication.objects.filter(asset_id__in=list(published_to),
+                                           community_id=OuterRef("community_id"))
+    memberships = list(Membership.objects.current(at).filter(user=user)
+                       .select_related("community", "partner")
+                       .annotate(direct=Exists(published)).order_by("pk"))
+    if is_brand_staff(user):
+        return UserRule(at, staff=True), memberships
+    if not USE_GRANTS:
+        return UserRule(at, communities=user_community_ids(user, at)), memberships
+    return UserRule(at, communities=[m.community_id for m in memberships]), memberships
+
+
 class _IdInArray(Func):
     """``id = ANY(ARRAY(subquery))`` (PostgreSQL)."""
 

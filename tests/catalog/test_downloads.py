@@ -259,10 +259,47 @@ def test_a_download_reads_the_partners_communities_once_and_names_the_publishing
     # when
     with CaptureQueriesContext(connection) as queries:
         response = client.get(_download(asset, "web-1200-webp"))
-    # then: the visibility rule's read of his communities is reused for the preset and
-    # its community override; the audit names the community that published the asset
+    # then: one read of his memberships serves the visibility rule, the preset, its
+    # community override and the audit's attribution (#17: it was two); the audit names the
+    # community that published the asset
     assert response.status_code == 302
     membership_reads = [q for q in queries.captured_queries
                         if 'FROM "communities_membership"' in q["sql"]]
-    assert len(membership_reads) == 2, [q["sql"][:120] for q in membership_reads]
+    assert len(membership_reads) == 1, [q["sql"][:120] for q in membership_reads]
     assert _downloads()[-1].community_id == outdoor.pk
+
+
+def test_a_download_costs_a_pinned_number_of_queries(client_for, bob, alice_asset, presets):
+    # given: a warm client (the session exists)
+    from tests.helpers import count_queries
+
+    client = client_for(bob)
+    client.get(_download(alice_asset, "web-1200-webp"))
+    # when
+    with count_queries() as queries:
+        response = client.get(_download(alice_asset, "web-1200-webp"))
+    # then: session, user, memberships (rule + attribution), groups, the asset with its
+    # approved version, the preset, its kinds, its override, and the audit append (lock,
+    # head, insert, inside BEGIN/COMMIT). #17: 14 before (a second membership read).
+    assert response.status_code == 302
+    assert len(queries) == 13, [q["sql"][:80] for q in queries.captured_queries]
+
+
+def test_a_rejected_asset_is_not_downloadable_and_a_new_approved_version_is(
+        client_for, bob, alice_asset, presets):
+    # given
+    from assets.models import ApprovalState, Asset
+
+    client = client_for(bob)
+    assert client.get(_download(alice_asset, "web-1200-webp")).status_code == 302
+    # when: the asset is no longer approved
+    Asset.objects.filter(pk=alice_asset.pk).update(approval_state=ApprovalState.REJECTED)
+    # then
+    assert client.get(_download(alice_asset, "web-1200-webp")).status_code == 404
+    # when: approved again with a new released copy
+    Asset.objects.filter(pk=alice_asset.pk).update(
+        approval_state=ApprovalState.APPROVED, release_public_id="kestrel/new-copy",
+        release_version=1234567)
+    location = client.get(_download(alice_asset, "web-1200-webp"))["Location"]
+    # then: the link points at the new copy
+    assert location.endswith("v1234567/kestrel/new-copy.webp")
