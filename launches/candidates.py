@@ -134,11 +134,13 @@ def _classes(kit, slot, rules) -> tuple[tuple, str, list, str, list, str, list]:
         # only facts of the preset's current transformation and format
         # (readiness.current_derivatives)
         current = f"(SELECT p.transformation FROM {PRESET} p WHERE p.id = %s)"  # noqa: S608
+        current_format = f"(SELECT p.format FROM {PRESET} p WHERE p.id = %s)"  # noqa: S608
         joins.append(_join(FACTS, "d", "version_id = b.av_id AND preset_id = %s AND "
-                           "transformation = " + current,
+                           "transformation = " + current + " AND requested_format = "
+                           + current_format,
                            one=True, latest="fetched_at",
                            columns="id, width, height, bytes, format"))
-        join_params += [rules["preset_id"], rules["preset_id"]]
+        join_params += [rules["preset_id"]] * 3
         col.update({f: f"d.{f}" for f in ("width", "height", "bytes", "format")})
     passes, pass_params = _passes(rules, col)
     approved = f"(b.approval_state = '{ApprovalState.APPROVED.value}' AND b.av_id IS NOT NULL)"

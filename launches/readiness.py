@@ -268,9 +268,10 @@ def _prefer_seen(kit, parts, by_rule_cells, visibility) -> None:
 
 
 def current_derivatives(**lookup):
-    """Measured derivatives of the presets' current transformations (a preset whose
-    transformation changed is measured again: launches.receivers.on_preset_saved)."""
-    return DerivativeFacts.objects.filter(transformation=F("preset__transformation"), **lookup)
+    """Measured derivatives of the presets' current definitions, transformation and format
+    (a preset whose definition changed is measured again: launches.receivers.on_preset_saved)."""
+    return DerivativeFacts.objects.filter(transformation=F("preset__transformation"),
+                                          requested_format=F("preset__format"), **lookup)
 
 
 def kit_communities_by_market(kit, market_ids) -> dict[int, list[tuple[int, str]]]:
@@ -388,9 +389,11 @@ def _measure(asset, version, preset_id) -> int:
         return 0
     DerivativeFacts.objects.update_or_create(
         version=version, preset=preset, transformation=preset.transformation,
+        requested_format=preset.format or "",
         defaults={**facts, "format": facts["format"] or "", "fetched_at": timezone.now()})
     DerivativeFacts.objects.filter(version=version, preset=preset).exclude(
-        transformation=preset.transformation).delete()  # facts of a former transformation
+        transformation=preset.transformation, requested_format=preset.format or ""
+    ).delete()  # facts of a former definition (transformation or format)
     return 1
 
 
