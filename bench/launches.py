@@ -180,14 +180,15 @@ def seed_kit(campaign, markets, kinds, staff) -> LaunchKit:
     with connection.cursor() as cursor:  # Cloudinary's facts of the presets' derivatives
         for preset in presets:
             cursor.execute("""
-            INSERT INTO launches_derivativefacts (version_id, preset_id, transformation, width,
-                height, bytes, format, fetched_at)
-            SELECT a.approved_version_id, %s, %s, LEAST(a.width, %s), LEAST(a.height, %s),
+            INSERT INTO launches_derivativefacts (version_id, preset_id, transformation,
+                requested_format, width, height, bytes, format, fetched_at)
+            SELECT a.approved_version_id, %s, %s, %s, LEAST(a.width, %s), LEAST(a.height, %s),
                 a.bytes / 3, 'jpg', now()
             FROM assets_asset a WHERE a.campaign_id = %s AND a.approved_version_id IS NOT NULL
               AND a.kind_id IN (SELECT kind_id FROM launches_slot WHERE preset_id = %s
                                 AND kit_id = %s)""",
-                           [preset.pk, preset.transformation, 1000 * (preset.pk % 2 + 1),
+                           [preset.pk, preset.transformation, preset.format,
+                            1000 * (preset.pk % 2 + 1),
                             1000 * (preset.pk % 2 + 1), campaign.pk, preset.pk, kit.pk])
     communities = Community.objects.bulk_create([
         Community(tg_id=f"BENCH-KIT-{i}", name=f"Bench community {i}") for i in range(3)])

@@ -124,20 +124,23 @@ def base_sql(kit, slot) -> tuple[tuple, str, list]:
     return key, sql, params
 
 
-def slot_sql(kit, slot, rules, group: int) -> tuple[tuple, str, list, str, list]:
-    """The grouped SELECT of one slot and rule group over its base (named `{base}` until
-    `statement` names it): rows (group, market, class, first id). With its base."""
+def _classes(kit, slot, rules) -> tuple[tuple, str, list, str, list, str, list]:
+    """(key, base, base params, joins, join params, class CASE, its params) of one slot and
+    rule group: the CASE classifies a candidate as `judge` would (0 ready … 3 missing)."""
     key, base, base_params = base_sql(kit, slot)
     col = {f: f"b.av_{f}" for f in ("width", "height", "bytes", "duration", "pages", "format")}
     joins, join_params = [], []
     if rules["preset_id"]:
-        # only facts of the preset's current transformation (readiness.current_derivatives)
+        # only facts of the preset's current transformation and format
+        # (readiness.current_derivatives)
         current = f"(SELECT p.transformation FROM {PRESET} p WHERE p.id = %s)"  # noqa: S608
+        current_format = f"(SELECT p.format FROM {PRESET} p WHERE p.id = %s)"  # noqa: S608
         joins.append(_join(FACTS, "d", "version_id = b.av_id AND preset_id = %s AND "
-                           "transformation = " + current,
+                           "transformation = " + current + " AND requested_format = "
+                           + current_format,
                            one=True, latest="fetched_at",
                            columns="id, width, height, bytes, format"))
-        join_params += [rules["preset_id"], rules["preset_id"]]
+        join_params += [rules["preset_id"]] * 3
         col.update({f: f"d.{f}" for f in ("width", "height", "bytes", "format")})
     passes, pass_params = _passes(rules, col)
     approved = f"(b.approval_state = '{ApprovalState.APPROVED.value}' AND b.av_id IS NOT NULL)"
@@ -147,10 +150,38 @@ def slot_sql(kit, slot, rules, group: int) -> tuple[tuple, str, list, str, list]
     whens += [f"WHEN {approved} AND ({passes}) AND {newer} THEN 1",
               f"WHEN {approved} AND ({passes}) THEN 0",
               f"WHEN {approved} THEN 2", f"WHEN {pending} THEN 1"]
+    case = f"CASE {' '.join(whens)} ELSE 3 END"
+    return key, base, base_params, " ".join(joins), join_params, case, pass_params * 2
+
+
+def slot_sql(kit, slot, rules, group: int) -> tuple[tuple, str, list, str, list]:
+    """The grouped SELECT of one slot and rule group over its base (named `{base}` until
+    `statement` names it): rows (group, market, class, first id). With its base."""
+    key, base, base_params, joins, join_params, case, case_params = _classes(kit, slot, rules)
     sql = (f"SELECT {int(group)} AS grp, b.market_id AS market, "  # noqa: S608
-           f"CASE {' '.join(whens)} ELSE 3 END AS cls, MIN(b.id) AS first_id "
-           f"FROM {{base}} b {' '.join(joins)} GROUP BY b.market_id, cls")
-    return key, base, base_params, sql, pass_params * 2 + join_params
+           f"{case} AS cls, MIN(b.id) AS first_id "
+           f"FROM {{base}} b {joins} GROUP BY b.market_id, cls")
+    return key, base, base_params, sql, case_params + join_params
+
+
+def seen_sql(kit, slot, rules, group: int, market_ids, seen: list[tuple[str, list]]
+             ) -> tuple[tuple, str, list, str, list]:
+    """Like `slot_sql`, but only ready candidates (class 0) of `market_ids` (or of no
+    market) that every subquery of `seen` contains: (SQL, params) of the assets a community
+    sees, from communities.visibility (the rule is not restated here). Rows (group, market,
+    0, first id): the lowest ready candidate those communities see."""
+    key, base, base_params, joins, join_params, case, case_params = _classes(kit, slot, rules)
+    markets = [int(m) for m in market_ids]
+    where = [f"{case} = 0",
+             f"(b.market_id IS NULL OR b.market_id IN ({', '.join(['%s'] * len(markets))}))"]
+    params = case_params + markets
+    for subquery, subquery_params in seen:
+        where.append(f"b.id IN ({subquery})")
+        params += list(subquery_params)
+    sql = (f"SELECT {int(group)} AS grp, b.market_id AS market, 0 AS cls, "  # noqa: S608
+           f"MIN(b.id) AS first_id FROM {{base}} b {joins} WHERE {' AND '.join(where)} "
+           "GROUP BY b.market_id")
+    return key, base, base_params, sql, join_params + params
 
 
 def statement(parts: list[tuple]) -> tuple[str, list]:

@@ -195,6 +195,9 @@ class DerivativeFacts(models.Model):
     preset = models.ForeignKey("assets.DownloadPreset", on_delete=models.CASCADE,
                                related_name="+")
     transformation = models.CharField(max_length=300)
+    # The preset's format when measured (empty: the original's): with the transformation,
+    # which definition of the preset these facts are of; a changed format is measured again.
+    requested_format = models.CharField(max_length=10, blank=True, default="")
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     bytes = models.BigIntegerField(null=True, blank=True)
@@ -202,8 +205,9 @@ class DerivativeFacts(models.Model):
     fetched_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["version", "preset", "transformation"],
-                                               name="derivative_facts_unique")]
+        constraints = [models.UniqueConstraint(
+            fields=["version", "preset", "transformation", "requested_format"],
+            name="derivative_facts_definition_unique")]
 
     def __str__(self) -> str:
         return f"{self.version} as {self.preset}"

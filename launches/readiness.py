@@ -165,7 +165,9 @@ def compute_cells(kit) -> list[SlotStatus]:
     assets = _load(wanted)
     derivatives = {(d.version_id, d.preset_id): d for d in current_derivatives(
         version_id__in=[a.approved_version_id for a in assets.values() if a.approved_version_id])}
-    cells = []
+    outside = _outside_market({pk for _, _, _, ranked, by_rule in plan if not by_rule
+                               for pk in ranked})
+    cells, by_rule_cells = [], {}
     for slot, market_id, rules, ranked, by_rule in plan:
         asset = assets.get(ranked[0]) if ranked else None
         if asset is None or (by_rule and slot.match_tag not in ("", *(asset.tags or []))):
@@ -174,18 +176,102 @@ def compute_cells(kit) -> list[SlotStatus]:
         else:
             state, reasons, version_id = judge(asset, rules, derivatives)
             asset_id = asset.pk
+            if not by_rule and market_id in outside.get(asset.pk, {}):
+                # a hand fill is judged in the cell's market too: partners there lack it
+                if state != CellState.MISSING:
+                    state = CellState.FAILING
+                reasons = [*reasons, f"not in market {outside[asset.pk][market_id]}"]
         cells.append(SlotStatus(kit=kit, slot=slot, market_id=market_id, state=state,
                                 reasons=reasons, asset_id=asset_id, version_id=version_id))
-    _mark_unpublished(kit, cells)
+        if by_rule:
+            by_rule_cells[(slot.pk, market_id)] = (cells[-1], rules)
+    visibility = _mark_unpublished(kit, cells)
+    if visibility is not None:
+        _prefer_seen(kit, parts, by_rule_cells, visibility)
     order = {m: i for i, m in enumerate(market_ids)}
     cells.sort(key=lambda c: (slots.index(c.slot), order[c.market_id]))
     return cells
 
 
+def _outside_market(asset_ids) -> dict[int, dict[int, str]]:
+    """Per asset with markets, the markets it is not for (id → "DE"); an asset without
+    markets is valid everywhere."""
+    from assets.models import Market
+
+    if not asset_ids:
+        return {}
+    own = defaultdict(set)
+    for asset_id, market_id in Asset.markets.through.objects.filter(
+            asset_id__in=asset_ids).values_list("asset_id", "market_id"):
+        own[asset_id].add(market_id)
+    if not own:
+        return {}
+    labels = {pk: (country or slug).upper()
+              for pk, country, slug in Market.objects.values_list("pk", "country", "slug")}
+    return {asset_id: {m: label for m, label in labels.items() if m not in markets}
+            for asset_id, markets in own.items()}
+
+
+def _prefer_seen(kit, parts, by_rule_cells, visibility) -> None:
+    """Rule-filled cells "not published" although another candidate that meets the slot is
+    seen by every kit community of the market: that candidate fills the cell instead.
+
+    One more statement, only when such cells exist: per rule group and set of communities
+    (and date), the lowest ready candidate inside the subqueries of what each community
+    sees (communities.visibility.community_sees_sql: the rule stays there)."""
+    from communities.visibility import community_sees_sql
+
+    by_market, at = visibility
+    asks: dict[tuple[int, tuple, object], list[int]] = defaultdict(list)
+    for index, (slot, _, markets, _) in enumerate(parts):
+        for market_id in markets:
+            entry = by_rule_cells.get((slot.pk, market_id))
+            if entry and entry[0].state == CellState.UNPUBLISHED:
+                signature = tuple(pk for pk, _ in by_market[market_id])
+                asks[(index, signature, at[market_id])].append(market_id)
+    if not asks:
+        return
+    sees = {}
+    extra, owners = [], []
+    for (index, signature, when), markets in asks.items():
+        slot, rules, _, _ = parts[index]
+        seen = [sees.setdefault((pk, when), community_sees_sql(pk, when)) for pk in signature]
+        extra.append(candidates.seen_sql(kit, slot, rules, len(extra), markets, seen))
+        owners.append((slot, markets))
+    chosen: dict[tuple[int, int], int] = {}
+    for group, market, _, first in candidates.run(extra):
+        slot, markets = owners[group]
+        for market_id in (markets if market is None else [market]):
+            if market_id in markets:
+                key = (slot.pk, market_id)
+                chosen[key] = min(first, chosen.get(key, first))
+    if not chosen:
+        return
+    assets = _load(chosen.values())
+    derivatives = {(d.version_id, d.preset_id): d for d in current_derivatives(
+        version_id__in=[a.approved_version_id for a in assets.values() if a.approved_version_id])}
+    replaced = []
+    for key, asset_id in chosen.items():
+        cell, rules = by_rule_cells[key]
+        asset = assets.get(asset_id)
+        if asset is None or cell.slot.match_tag not in ("", *(asset.tags or [])):
+            continue
+        state, reasons, version_id = judge(asset, rules, derivatives)
+        if state == CellState.READY:
+            replaced.append((cell, (cell.state, cell.reasons, cell.asset_id, cell.version_id)))
+            cell.state, cell.reasons, cell.asset_id, cell.version_id = (state, reasons,
+                                                                        asset.pk, version_id)
+    _mark_unpublished(kit, [cell for cell, _ in replaced])
+    for cell, before in replaced:  # the visibility rule has the last word
+        if cell.state != CellState.READY:
+            cell.state, cell.reasons, cell.asset_id, cell.version_id = before
+
+
 def current_derivatives(**lookup):
-    """Measured derivatives of the presets' current transformations (a preset whose
-    transformation changed is measured again: launches.receivers.on_preset_saved)."""
-    return DerivativeFacts.objects.filter(transformation=F("preset__transformation"), **lookup)
+    """Measured derivatives of the presets' current definitions, transformation and format
+    (a preset whose definition changed is measured again: launches.receivers.on_preset_saved)."""
+    return DerivativeFacts.objects.filter(transformation=F("preset__transformation"),
+                                          requested_format=F("preset__format"), **lookup)
 
 
 def kit_communities_by_market(kit, market_ids) -> dict[int, list[tuple[int, str]]]:
@@ -208,19 +294,20 @@ def _go_live_by_market(kit, market_ids) -> dict[int, object]:
     return {m: override.get(m) or kit.go_live_at for m in market_ids}
 
 
-def _mark_unpublished(kit, cells) -> None:
+def _mark_unpublished(kit, cells):
     """A ready cell whose asset partners of the market's kit communities would not see at
     go-live (or now, once it passed) becomes "not published", naming those communities.
 
     Judged by the visibility rule itself (communities.visibility.community_sees), so a kit
     embargo until go-live is not "unpublished"; one query per community and date, for every
-    ready cell at once."""
+    ready cell at once. Returns (communities by market, date judged at by market), or None
+    when no cell was ready."""
     from communities.models import AssetGrant
     from communities.visibility import community_sees
 
     ready = [c for c in cells if c.state == CellState.READY and c.asset_id]
     if not ready:
-        return
+        return None
     market_ids = sorted({c.market_id for c in ready})
     by_market = kit_communities_by_market(kit, market_ids)
     now = timezone.now()
@@ -234,7 +321,7 @@ def _mark_unpublished(kit, cells) -> None:
                    if c.asset_id not in seen[(pk, at[c.market_id])]]) for c in ready]
     hidden = [(c, missing) for c, missing in hidden if missing]
     if not hidden:
-        return
+        return by_market, at
     granted = set(AssetGrant.objects.filter(
         asset_id__in={c.asset_id for c, _ in hidden},
         community_id__in={pk for _, missing in hidden for pk, _ in missing})
@@ -245,6 +332,7 @@ def _mark_unpublished(kit, cells) -> None:
         c.reasons = [f"published to {name}, but embargoed there past go-live"
                      if (c.asset_id, pk) in granted else f"not published to {name}"
                      for pk, name in missing]
+    return by_market, at
 
 
 def derivatives_to_measure(kit) -> list[tuple[Asset, object, int]]:
@@ -301,9 +389,11 @@ def _measure(asset, version, preset_id) -> int:
         return 0
     DerivativeFacts.objects.update_or_create(
         version=version, preset=preset, transformation=preset.transformation,
+        requested_format=preset.format or "",
         defaults={**facts, "format": facts["format"] or "", "fetched_at": timezone.now()})
     DerivativeFacts.objects.filter(version=version, preset=preset).exclude(
-        transformation=preset.transformation).delete()  # facts of a former transformation
+        transformation=preset.transformation, requested_format=preset.format or ""
+    ).delete()  # facts of a former definition (transformation or format)
     return 1
 
 

@@ -9,7 +9,7 @@ go-live asks for the other kits holding that asset).
 
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 def _later(asset_ids) -> None:
@@ -100,6 +100,35 @@ def on_preset_saved(sender, instance, created=False, update_fields=None, **kwarg
                                          | Q(slots__market_rules__preset=instance)))
 
 
+def on_community_markets_changed(sender, instance, action, reverse, pk_set=None,
+                                 **kwargs) -> None:
+    """A community's markets changed: which of its kits' markets it serves (and the embargo
+    rows that apply to its members) moved; recompute the kits it belongs to."""
+    from launches.models import LaunchKit
+
+    if not action.startswith("post_"):
+        return
+    if reverse:  # market.communities.add(...): instance is the market
+        _later_kits(LaunchKit.objects.filter(communities__markets=instance)
+                    if not pk_set else LaunchKit.objects.filter(communities__in=pk_set))
+    else:
+        _later_kits(LaunchKit.objects.filter(communities=instance))
+
+
+def on_kit_communities_changed(sender, instance, action, reverse, pk_set=None,
+                               **kwargs) -> None:
+    """A kit's communities changed: whom its cells must be published to changed."""
+    from launches.models import LaunchKit
+
+    if not action.startswith("post_"):
+        return
+    if reverse:  # community.launch_kits.add(...)
+        _later_kits(LaunchKit.objects.filter(pk__in=pk_set or [])
+                    if pk_set else LaunchKit.objects.filter(communities=instance))
+    else:
+        _later_kits(LaunchKit.objects.filter(pk=instance.pk))
+
+
 def connect() -> None:
     from assets.models import Asset, AssetVersion, DownloadPreset
     from assets.signals import asset_retired, asset_version_added, asset_version_released
@@ -117,3 +146,10 @@ def connect() -> None:
                         dispatch_uid="launches.publication_deleted")
     post_save.connect(on_preset_saved, sender=DownloadPreset,
                       dispatch_uid="launches.preset_saved")
+    from communities.models import Community
+    from launches.models import LaunchKit
+
+    m2m_changed.connect(on_community_markets_changed, sender=Community.markets.through,
+                        dispatch_uid="launches.community_markets")
+    m2m_changed.connect(on_kit_communities_changed, sender=LaunchKit.communities.through,
+                        dispatch_uid="launches.kit_communities")

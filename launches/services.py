@@ -253,7 +253,7 @@ def _owner_digests(kits, day, at) -> int:
                  f"(in {_days(k, at)} days)" for k in mine]
         title = (f"{mine[0].name} is {mine[0].readiness}% ready, {_days(mine[0], at)} days to "
                  "go-live" if len(mine) == 1 else f"{len(mine)} launch kits are not ready yet")
-        sent += notify([owner_id], kind=Notice.Kind.ACK_DUE,
+        sent += notify([owner_id], kind=Notice.Kind.LAUNCH_DIGEST,
                        key=f"kits-digest:{day.isoformat()}", title=title,
                        body="Incomplete launch kits going live soon:\n" + "\n".join(lines),
                        url=reverse("launches:readiness", args=[mine[0].pk]) if len(mine) == 1

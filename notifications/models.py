@@ -23,6 +23,9 @@ class Notice(models.Model):
         NEW_ASSET = "new_asset", "New assets in my communities"
         # To a kit's owners: a partner flagged missing content or asked for another format.
         LAUNCH_FLAG = "launch_flag", "Partner flags on my launch kits"
+        # To a kit's owners, N days before go-live: the kits that are not ready yet. A kind of
+        # its own (not an acknowledgement due), so owners can batch or switch it off.
+        LAUNCH_DIGEST = "launch_digest", "Incomplete launch kits going live soon"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notices")

@@ -104,6 +104,7 @@ def test_a_preset_slot_uses_the_measured_derivative_or_waits_for_it(kit, product
     for n, asset in enumerate(measured):
         DerivativeFacts.objects.create(version=asset.approved_version, preset=preset,
                                        transformation=preset.transformation,
+                                       requested_format=preset.format,
                                        width=1000 + 500 * n, height=1000, bytes=1000,
                                        format="jpg" if n % 2 else "png",
                                        fetched_at=timezone.now() - timedelta(minutes=n))

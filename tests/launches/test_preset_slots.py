@@ -72,3 +72,23 @@ def test_a_preset_whose_transformation_changed_is_measured_again(kit, germany, p
                                            transformation="c_limit,w_2400")
     assert (measured.width, measured.height) == (2400, 2400)
     assert "c_limit,w_2400" in cloudinary_derived(shot_in_cloud.release_public_id)
+
+
+def test_a_preset_whose_format_changed_is_measured_again(kit, germany, product_shot,
+                                                         shot_in_cloud, on_commit):
+    # given a slot wanting a JPG judged on a 2400 px JPG preset, measured and ready
+    web = f.DownloadPresetFactory(slug="web-2400", transformation="c_limit,w_2400",
+                                  format="jpg")
+    slot = Slot.objects.create(kit=kit, name="Web image", kind=product_shot, min_width=2000,
+                               formats=["jpg"], preset=web)
+    recompute_kit.run(kit.pk)
+    assert cell(kit, slot, germany).state == CellState.READY
+    # when the content team switches the preset to PNG (same transformation)
+    with on_commit():
+        web.format = "png"
+        web.save()
+    # then the derivative was measured again from Cloudinary and the slot fails on it: the
+    # JPG facts of the same transformation no longer count
+    assert cell(kit, slot, germany).reasons == ["PNG, needs JPG"]
+    measured = DerivativeFacts.objects.get(version=shot_in_cloud.approved_version, preset=web)
+    assert (measured.requested_format, measured.format) == ("png", "png")

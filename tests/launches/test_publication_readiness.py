@@ -82,3 +82,36 @@ def test_an_embargo_past_the_kits_go_live_is_reported(kit, square_slot, germany,
     de = cell(kit, square_slot, germany)
     assert (de.state, de.reasons) == (
         CellState.UNPUBLISHED, ["published to EU Retailers, but embargoed there past go-live"])
+
+
+def test_a_rule_slot_prefers_a_candidate_the_markets_communities_see(
+        kit, square_slot, germany, spring, product_shot, eu_retailers):
+    # given two shots that both meet the slot: the first (lower id) is published nowhere,
+    # the second is published to EU Retailers
+    hidden = f.AssetFactory(campaign=spring, kind=product_shot, width=2400, height=2400,
+                            markets=[germany])
+    published = f.AssetFactory(campaign=spring, kind=product_shot, width=2400, height=2400,
+                               markets=[germany])
+    f.PublicationFactory(community=eu_retailers, asset=published)
+    assert hidden.pk < published.pk
+    # when
+    kit_recompute(kit.pk)
+    # then the cell is filled by the published one and is ready, not "not published"
+    de = cell(kit, square_slot, germany)
+    assert (de.state, de.asset_id, de.reasons) == (CellState.READY, published.pk, [])
+    kit.refresh_from_db()
+    assert kit.readiness == 100
+
+
+def test_without_a_seen_candidate_the_first_one_still_says_not_published(
+        kit, square_slot, germany, spring, product_shot, eu_retailers):
+    # given two shots meeting the slot, neither published, and a third published one that
+    # fails the slot (too small)
+    first = f.AssetFactory(campaign=spring, kind=product_shot, width=2400, height=2400)
+    f.AssetFactory(campaign=spring, kind=product_shot, width=2400, height=2400)
+    small = f.AssetFactory(campaign=spring, kind=product_shot, width=1600, height=1600)
+    f.PublicationFactory(community=eu_retailers, asset=small)
+    kit_recompute(kit.pk)
+    de = cell(kit, square_slot, germany)
+    assert (de.state, de.asset_id) == (CellState.UNPUBLISHED, first.pk)
+    assert de.reasons == ["not published to EU Retailers"]

@@ -110,3 +110,23 @@ def test_another_kits_embargo_moving_past_go_live_recomputes(kit, square_slot, g
     de = cell(kit, square_slot, germany)
     assert (de.state, de.reasons) == (
         CellState.UNPUBLISHED, ["published to EU Retailers, but embargoed there past go-live"])
+
+
+def test_a_kit_communitys_markets_changing_recomputes(kit, square_slot, germany, spring,
+                                                      product_shot, eu_retailers, on_commit):
+    # given DACH Dealers (Sweden only) is also a kit community; the shot is published to EU
+    # Retailers only, so Germany is ready
+    sweden = f.MarketFactory(slug="se", name="Sweden")
+    dach = f.CommunityFactory(name="DACH Dealers")
+    dach.markets.add(sweden)
+    asset = f.AssetFactory(campaign=spring, kind=product_shot, width=2400, height=2400)
+    f.PublicationFactory(community=eu_retailers, asset=asset)
+    with on_commit():
+        kit.communities.add(dach)
+    assert cell(kit, square_slot, germany).state == CellState.READY
+    # when DACH Dealers starts serving Germany (no asset, publication or kit change)
+    with on_commit():
+        dach.markets.add(germany)
+    # then the kit was recomputed: Germany lacks DACH Dealers
+    de = cell(kit, square_slot, germany)
+    assert (de.state, de.reasons) == (CellState.UNPUBLISHED, ["not published to DACH Dealers"])

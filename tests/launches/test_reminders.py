@@ -91,3 +91,19 @@ def test_the_reminders_run_daily_from_the_beat_schedule(soon, content, alice):
     assert entry["schedule"].hour == {6}
     assert notify_launch_reminders.run() == 2  # content's digest, alice's reminder
     assert notify_launch_reminders.run() == 0
+
+
+def test_owners_can_switch_the_incomplete_kits_digest_off_on_its_own(soon, content, alice,
+                                                                      client):
+    from notifications.models import Preference
+
+    # the owners' digest is a kind of its own, listed on the preferences page with "Off"
+    client.force_login(content)
+    page = client.get("/notifications/preferences/").content.decode()
+    assert "kind-launch_digest" in page and "Incomplete launch kits going live soon" in page
+    # when the owner switches it off (acknowledgements due stay required)
+    Preference.objects.create(user=content, kind=Notice.Kind.LAUNCH_DIGEST, delivery="off")
+    # then the reminders tell alice, not the owner
+    assert services.kit_reminders() == 1
+    assert not Notice.objects.filter(user=content).exists()
+    assert Notice.objects.get(user=alice).kind == Notice.Kind.ACK_DUE
