@@ -4,16 +4,21 @@ The caller has already fetched the asset through `Asset.objects.visible_to(user)
 these services never stream bytes, they return the link to redirect to.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
+from assets.cloudinary.client import CloudinaryError
 from assets.cloudinary.delivery import DownloadLink, download_link, zip_link
 from assets.models import Asset, DownloadPreset
 from assets.selectors import offered_presets_queryset, preset_applies
+from assets.zip_copies import zip_copies
 from communities.models import Membership, Publication
+
+log = logging.getLogger(__name__)
 
 MAX_ZIP_ASSETS = 200
 ORIGINAL = "original"
@@ -126,13 +131,24 @@ def assets_download_zip(*, user, assets: list[Asset],
     if len(assets) > MAX_ZIP_ASSETS:
         raise DownloadError(f"Select at most {MAX_ZIP_ASSETS} assets for one ZIP file.")
     grant = grant_for(user, assets)
-    link = zip_link(assets, preset)
+    link = zip_link(assets, preset, copies=_zip_copies(assets, preset))
     from audit import record_many
 
     entries = [_entry(user, asset, preset, grant, {"delivery": "zip"}) for asset in assets]
     with transaction.atomic():
         record_many(entries)
     return link
+
+
+def _zip_copies(assets, preset) -> dict:
+    """The images' ZIP copies for `preset` (entries named ``<asset>_<preset>``); when
+    Cloudinary cannot make one now, none: the ZIP is still served, its entries named after
+    the assets only."""
+    try:
+        return zip_copies(assets, preset)
+    except (CloudinaryError, LookupError) as error:
+        log.warning("ZIP copies for %s not made (%s): entries without the preset", preset, error)
+        return {}
 
 
 def _entry(user, asset, preset, grant: Grant, extra: dict) -> dict:

@@ -35,6 +35,7 @@ from assets.cloudinary.delivery import master_original_url
 from assets.filenames import asset_stem, download_filename
 from assets.models import Asset, AssetVersion, ReviewState
 from assets.signals import send_version_delivered, send_version_released
+from assets.zip_copies import delete_zip_copies
 from audit import record
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def _push_revocations(asset: Asset) -> list[str]:
             if not client.delivery_exists(public_id=version.revoke_to,
                                           resource_type=asset.resource_type):
                 raise
+        delete_zip_copies(version)  # a ZIP link handed out before must stop working too
         with transaction.atomic():
             AssetVersion.objects.filter(pk=version.pk, revoke_to=version.revoke_to).update(
                 delivery_public_id=version.revoke_to, revoke_to="")

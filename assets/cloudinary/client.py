@@ -271,6 +271,15 @@ def rename_delivery(*, from_public_id: str, to_public_id: str, resource_type: st
                      to_type="authenticated", invalidate=True, overwrite=False))
 
 
+def delete_delivery(*, public_id: str, resource_type: str) -> dict:
+    """Destroy one of the portal's `authenticated` copies, purging the CDN (Upload API, not
+    rate-limited); a copy already gone answers ``{"result": "not found"}``."""
+    import cloudinary.uploader
+
+    return dict(call(cloudinary.uploader.destroy, public_id, resource_type=resource_type,
+                     type="authenticated", invalidate=True))
+
+
 def delivery_exists(*, public_id: str, resource_type: str) -> bool:
     """Whether a delivery copy exists under `public_id` (Admin API, one call)."""
     try:

@@ -282,27 +282,47 @@ def _preset_transformation(preset) -> str:
     return preset.transformation
 
 
-def zip_link(assets, preset=None) -> DownloadLink:
+def preset_source_url(asset, preset) -> str:
+    """A signed, expiring link to the partner copy rendered through `preset` (not an
+    attachment): the source Cloudinary fetches to make a ZIP copy (assets.zip_copies)."""
+    target = partner_target(asset)
+    if target is None:
+        raise LookupError("No approved version of this asset has been released yet.")
+    steps = [{"raw_transformation": _preset_transformation(preset)}] if preset.transformation \
+        else []
+    return _url(target, steps, preset.format or target.format or None, expires_at=_expiry())
+
+
+def zip_link(assets, preset=None, copies: dict | None = None) -> DownloadLink:
     """One signed, expiring ZIP archive link for the partner copies of every type.
 
     ``resource_type="auto"`` with fully qualified public ids lets one archive hold images,
-    videos and raw files together. A preset's transformation makes the images' derived
-    versions; Cloudinary puts videos and raw files in as stored. Entries are named after the
-    copies' last public-id part (the asset's file name), never after the transformation.
+    videos and raw files together. Cloudinary names entries after the last public-id part
+    (``flatten_folders``), never after the transformation (``skip_transformation_name``).
+    With `copies` (assets.zip_copies: asset pk -> the image's ZIP copy for `preset`, one for
+    every image) the images go in as their ZIP copies, already rendered and named
+    ``<asset>_<preset>``, and no transformation is sent; without, a preset's transformation
+    makes the images' derived versions, named after the asset only. Videos and raw files
+    go in as stored.
     """
     ensure_configured()
     released = [a for a in assets if a.release_public_id]
+    copies = copies or {}
+    images = [a for a in released if a.resource_type == "image"]
+    use_copies = bool(images) and all(a.pk in copies for a in images)
     expires_at = _expiry()
     options = {
         "resource_type": "auto",
         "fully_qualified_public_ids": [
-            f"{a.resource_type}/{DELIVERY_TYPE}/{a.release_public_id}" for a in released],
+            f"{a.resource_type}/{DELIVERY_TYPE}/"
+            f"{copies[a.pk]['public_id'] if use_copies and a.pk in copies else a.release_public_id}"
+            for a in released],
         "expires_at": expires_at,
         "flatten_folders": True,
         "skip_transformation_name": True,
         "target_public_id": filenames.archive_stem(preset, count=len(released)),
     }
-    if preset is not None and (preset.transformation or preset.format):
+    if preset is not None and (preset.transformation or preset.format) and not use_copies:
         step = {"format": preset.format or ""}
         if preset.transformation:
             step["raw_transformation"] = _preset_transformation(preset)

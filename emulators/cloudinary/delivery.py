@@ -433,7 +433,12 @@ class Delivery:
     def _archive_entry(self, resource, eager: str | None, flat: dict) -> tuple[bytes, str]:
         """Bytes and file name of one archive entry (`eager`: ``c_fill,w_100/png`` or None)."""
         public_id = resource.public_id
-        if _truthy(flat.get("flatten_folders")):
+        if _truthy(flat.get("use_original_filename")) and resource.original_filename:
+            # "the original filenames of the assets ... instead of public IDs (when
+            # available)"; a raw file's keeps its public id's extension
+            ext = posixpath.splitext(public_id)[1] if resource.resource_type == "raw" else ""
+            public_id = resource.original_filename + ext
+        elif _truthy(flat.get("flatten_folders")):
             public_id = posixpath.basename(public_id)
         if resource.resource_type == "raw":
             return resource.data, public_id

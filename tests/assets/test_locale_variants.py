@@ -278,7 +278,7 @@ def test_downloads_and_zip_entries_are_named_after_master_locale_and_preset(
                      ("ja-JP", "web-1200-webp"): "banner_ja-JP_web-1200.webp",
                      ("", "web-1200-webp"): "banner_web-1200.webp"}
     assert sorted(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()) == [
-        "banner.webp", "banner_ja-JP.webp"]
+        "banner_ja-JP_web-1200.webp", "banner_web-1200.webp"]
 
 
 def test_the_api_download_link_saves_under_master_locale_and_preset(

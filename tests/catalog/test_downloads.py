@@ -209,7 +209,7 @@ def test_zip_entries_are_named_after_the_assets_never_the_transformation(
     assert served.status_code == 200, served.text
     assert _saved_name(served) == "assets-2_web-1920.zip"
     names = sorted(zipfile.ZipFile(io.BytesIO(served.content)).namelist())
-    assert names == ["ridge-runner-box.jpg", "tb2-hero.jpg"]
+    assert names == ["ridge-runner-box_web-1920.jpg", "tb2-hero_web-1920.jpg"]
 
 
 def test_a_selection_of_images_and_a_pdf_is_one_zip(client_for, bob, ridge_runner, presets,

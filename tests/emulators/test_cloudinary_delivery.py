@@ -429,6 +429,17 @@ def test_zip_with_transformations_and_flat_folders(delivery):
     assert picture(archive.read("hero.webp")).size == (100, 100)
 
 
+def test_zip_entries_take_the_original_filename_when_asked_and_known(delivery, store):
+    store.get("image", "upload", "catalog/spring/hero").original_filename = "IMG_0042"
+    url = utils.download_zip_url(public_ids=["catalog/spring/hero", "logo"],
+                                 use_original_filename=True, **API)
+
+    status, _, body = call_api(delivery, url)
+
+    assert status == 200
+    assert sorted(open_zip(body).namelist()) == ["IMG_0042.jpg", "logo.png"]
+
+
 def test_archive_url_by_prefix_for_raw_files(delivery):
     url = utils.download_archive_url(prefixes="docs/", resource_type="raw", **API)
 
