@@ -18,6 +18,7 @@ changes. Videos and raw files go in as they are, under their own names.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import posixpath
 from concurrent.futures import ThreadPoolExecutor
@@ -48,10 +49,26 @@ def entry_name(asset, preset, qualifier: str = "") -> str:
     return "_".join(part for part in parts if part)
 
 
+def rendering(preset) -> str:
+    """What a copy's bytes depend on: the preset's transformation and format, and the named
+    transformation it goes through. A community's own definition of a preset (its override,
+    assets.downloads._as_offered) keeps the slug but renders differently."""
+    named = preset.named_transformation if getattr(preset, "delivered_through_name", False) \
+        else ""
+    return f"{preset.transformation or ''}|{preset.format or ''}|{named}"
+
+
+def _digest(preset) -> str:
+    # names a rendering (not a secret): copies of different renderings never share a public id
+    return hashlib.sha256(rendering(preset).encode()).hexdigest()[:10]
+
+
 def copy_public_id(asset, preset, qualifier: str = "") -> str:
-    """Where the ZIP copy of the partner copy through `preset` lives."""
+    """Where the ZIP copy of the partner copy through `preset` lives: a folder per rendering,
+    so EU retailers' own Mobile 640 and everyone else's are two copies of one entry name
+    (the archive flattens folders: the entry is the last part)."""
     folder = posixpath.dirname(asset.release_public_id)
-    return f"{folder}/{FOLDER}/{entry_name(asset, preset, qualifier)}"
+    return f"{folder}/{FOLDER}/{_digest(preset)}/{entry_name(asset, preset, qualifier)}"
 
 
 def qualifiers(assets, preset) -> dict[int, str]:
@@ -78,12 +95,13 @@ def _folder_slug(asset) -> str:
 
 
 def _key(preset, qualifier: str) -> str:
-    return f"{preset.slug}@{qualifier}" if qualifier else preset.slug
+    key = f"{preset.slug}:{_digest(preset)}"
+    return f"{key}@{qualifier}" if qualifier else key
 
 
 def _fresh(asset, preset, copy: dict | None, qualifier: str) -> bool:
     return bool(copy) and copy.get("source") == asset.release_public_id and \
-        copy.get("transformation") == (preset.transformation or "") and \
+        copy.get("rendering") == rendering(preset) and \
         copy.get("public_id") == copy_public_id(asset, preset, qualifier)
 
 
@@ -126,7 +144,7 @@ def _remember(asset, preset, qualifier: str, answer: dict) -> dict:
     version, key = asset.approved_version, _key(preset, qualifier)
     copy = {"public_id": answer["public_id"], "version": int(answer["version"]),
             "format": answer.get("format", ""), "source": asset.release_public_id,
-            "transformation": preset.transformation or ""}
+            "transformation": preset.transformation or "", "rendering": rendering(preset)}
     with transaction.atomic():
         locked = AssetVersion.objects.select_for_update().get(pk=version.pk)
         replaced = (locked.zip_copies or {}).get(key)

@@ -278,9 +278,20 @@ def test_eu_retailers_get_their_override_in_zips_and_no_stale_facts_in_the_api(
         assert answer.status_code == 302
         return unquote(answer["Location"])
 
-    assert f"t_{name}" in zip_location(bob)
-    assert f"t_{name}" not in zip_location(charlie)
-    assert "t_portal_mobile_640" in zip_location(charlie)
+    # each ZIP holds a copy made through its community's rendering (assets.zip_copies):
+    # bob's through EU retailers' named override, charlie's through the global preset
+    bob_zip, charlie_zip = zip_location(bob), zip_location(charlie)
+    product.approved_version.refresh_from_db()
+    copies = {c["public_id"]: c for c in product.approved_version.zip_copies.values()}
+    bob_copy = next(c for pid, c in copies.items() if pid in bob_zip)
+    charlie_copy = next(c for pid, c in copies.items() if pid in charlie_zip)
+    assert bob_copy["public_id"] != charlie_copy["public_id"]
+    assert bob_copy["rendering"].endswith(f"|{name}")
+    assert charlie_copy["rendering"].endswith("|portal_mobile_640")
+    assert bob_copy["public_id"] not in charlie_zip and charlie_copy["public_id"] not in bob_zip
+    zip_location(bob)  # asked again: bob's copy is reused, charlie's is not remade as his
+    product.approved_version.refresh_from_db()
+    assert {c["public_id"] for c in product.approved_version.zip_copies.values()} == set(copies)
 
     def offered(user):
         body = client_for(user).get(f"/api/v1/assets/{product.pk}/").json()
