@@ -175,8 +175,9 @@ def test_the_selection_survives_facets_and_comes_as_one_zip(live_server, browser
     import zipfile
 
     with zipfile.ZipFile(download.value.path()) as archive:
-        assert sorted(archive.namelist()) == ["jp-only.jpg", "kids-poster.jpg",
-                                              "ridge-runner-box.jpg"]
+        # each entry names its asset and the preset (issue #14), never the transformation
+        assert sorted(archive.namelist()) == ["jp-only_web-1920.jpg", "kids-poster_web-1920.jpg",
+                                              "ridge-runner-box_web-1920.jpg"]
 
 
 @pytest.mark.django_db(transaction=True)
