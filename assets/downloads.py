@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from assets.cloudinary.client import CloudinaryError
@@ -16,7 +15,7 @@ from assets.cloudinary.delivery import DownloadLink, download_link, zip_link
 from assets.models import Asset, DownloadPreset
 from assets.selectors import offered_presets_queryset, preset_applies
 from assets.zip_copies import zip_copies
-from communities.models import Membership, Publication
+from communities.visibility import current_memberships
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +42,12 @@ def grant_for(user, assets: list[Asset]) -> Grant:
     published to directly; rule-based access across several communities is
     left unnamed rather than guessed.
     """
-    published = Publication.objects.filter(asset__in=assets, community_id=OuterRef("community_id"))
-    memberships = list(Membership.objects.current().filter(user=user)
-                       .select_related("community", "partner")
-                       .annotate(direct=Exists(published)).order_by("pk"))
-    return grant_from(memberships)
+    return grant_from(current_memberships(user, published_to=[a.pk for a in assets]))
 
 
 def grant_from(memberships: list) -> Grant:
-    """`grant_for` from memberships already read (current, with community and partner, in
-    primary-key order, each annotated `direct`: communities.visibility.rule_and_memberships)."""
+    """`grant_for` from memberships already read (communities.visibility.current_memberships,
+    as rule_and_memberships returns them)."""
     if not memberships:
         return Grant(None, None)  # brand staff
     if len(memberships) == 1:

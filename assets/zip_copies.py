@@ -144,7 +144,7 @@ def _remember(asset, preset, qualifier: str, answer: dict) -> dict:
     version, key = asset.approved_version, _key(preset, qualifier)
     copy = {"public_id": answer["public_id"], "version": int(answer["version"]),
             "format": answer.get("format", ""), "source": asset.release_public_id,
-            "transformation": preset.transformation or "", "rendering": rendering(preset)}
+            "rendering": rendering(preset)}
     with transaction.atomic():
         locked = AssetVersion.objects.select_for_update().get(pk=version.pk)
         replaced = (locked.zip_copies or {}).get(key)

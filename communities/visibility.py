@@ -156,16 +156,23 @@ def rule_and_memberships(user, at=None, *, published_to=()) -> tuple[UserRule, l
     at = at or timezone.now()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return UserRule(at, nobody=True), []
-    published = Publication.objects.filter(asset_id__in=list(published_to),
-                                           community_id=OuterRef("community_id"))
-    memberships = list(Membership.objects.current(at).filter(user=user)
-                       .select_related("community", "partner")
-                       .annotate(direct=Exists(published)).order_by("pk"))
+    memberships = current_memberships(user, at, published_to=published_to)
     if is_brand_staff(user):
         return UserRule(at, staff=True), memberships
     if not USE_GRANTS:
         return UserRule(at, communities=user_community_ids(user, at)), memberships
     return UserRule(at, communities=[m.community_id for m in memberships]), memberships
+
+
+def current_memberships(user, at=None, *, published_to=()) -> list:
+    """The user's current memberships with their community and partner, in primary-key
+    order, each `direct` when its community has a direct publication of one of
+    `published_to` (asset ids): what a download's audit event names (one query)."""
+    published = Publication.objects.filter(asset_id__in=list(published_to),
+                                           community_id=OuterRef("community_id"))
+    return list(Membership.objects.current(at).filter(user=user)
+                .select_related("community", "partner")
+                .annotate(direct=Exists(published)).order_by("pk"))
 
 
 class _IdInArray(Func):
