@@ -100,19 +100,30 @@ def on_preset_saved(sender, instance, created=False, update_fields=None, **kwarg
                                          | Q(slots__market_rules__preset=instance)))
 
 
+def _kits_on_m2m(action: str, kits) -> None:
+    """Recompute `kits` (a queryset) for a many-to-many change: after an add or a remove;
+    for a clear, the kits read before the links go (after it, the queryset finds none)."""
+    from launches.models import LaunchKit
+
+    if action in ("post_add", "post_remove"):
+        _later_kits(kits)
+    elif action == "pre_clear":
+        _later_kits(LaunchKit.objects.filter(pk__in=list(kits.values_list("pk", flat=True))))
+
+
 def on_community_markets_changed(sender, instance, action, reverse, pk_set=None,
                                  **kwargs) -> None:
     """A community's markets changed: which of its kits' markets it serves (and the embargo
     rows that apply to its members) moved; recompute the kits it belongs to."""
     from launches.models import LaunchKit
 
-    if not action.startswith("post_"):
-        return
-    if reverse:  # market.communities.add(...): instance is the market
-        _later_kits(LaunchKit.objects.filter(communities__markets=instance)
-                    if not pk_set else LaunchKit.objects.filter(communities__in=pk_set))
-    else:
-        _later_kits(LaunchKit.objects.filter(communities=instance))
+    if not reverse:
+        kits = LaunchKit.objects.filter(communities=instance)
+    elif pk_set:  # market.communities.add(...): instance is the market
+        kits = LaunchKit.objects.filter(communities__in=pk_set)
+    else:  # market.communities.clear()
+        kits = LaunchKit.objects.filter(communities__markets=instance)
+    _kits_on_m2m(action, kits)
 
 
 def on_kit_communities_changed(sender, instance, action, reverse, pk_set=None,
@@ -120,13 +131,13 @@ def on_kit_communities_changed(sender, instance, action, reverse, pk_set=None,
     """A kit's communities changed: whom its cells must be published to changed."""
     from launches.models import LaunchKit
 
-    if not action.startswith("post_"):
-        return
-    if reverse:  # community.launch_kits.add(...)
-        _later_kits(LaunchKit.objects.filter(pk__in=pk_set or [])
-                    if pk_set else LaunchKit.objects.filter(communities=instance))
-    else:
-        _later_kits(LaunchKit.objects.filter(pk=instance.pk))
+    if not reverse:
+        kits = LaunchKit.objects.filter(pk=instance.pk)
+    elif pk_set:  # community.launchkit_set.add(...)
+        kits = LaunchKit.objects.filter(pk__in=pk_set)
+    else:  # community's kits cleared
+        kits = LaunchKit.objects.filter(communities=instance)
+    _kits_on_m2m(action, kits)
 
 
 def connect() -> None:

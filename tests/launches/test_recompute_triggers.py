@@ -130,3 +130,23 @@ def test_a_kit_communitys_markets_changing_recomputes(kit, square_slot, germany,
     # then the kit was recomputed: Germany lacks DACH Dealers
     de = cell(kit, square_slot, germany)
     assert (de.state, de.reasons) == (CellState.UNPUBLISHED, ["not published to DACH Dealers"])
+
+
+
+def test_a_community_cleared_of_its_kits_recomputes_them(
+        kit, square_slot, germany, spring, product_shot, eu_retailers, on_commit):
+    # given DACH Dealers serves Germany and sits in the kit, the shot is published to EU
+    # Retailers only: Germany lacks DACH Dealers
+    dach = f.CommunityFactory(name="DACH Dealers")
+    dach.markets.add(germany)
+    asset = f.AssetFactory(campaign=spring, kind=product_shot, width=2400, height=2400)
+    f.PublicationFactory(community=eu_retailers, asset=asset)
+    with on_commit():
+        kit.communities.add(dach)
+    assert cell(kit, square_slot, germany).state == CellState.UNPUBLISHED
+    # when DACH Dealers is cleared of its kits from the community's side (after the clear
+    # nothing links it to the kit any more, so the kits must be read before)
+    with on_commit():
+        dach.launch_kits.clear()
+    # then the kit was recomputed: only EU Retailers serves Germany, and it has the shot
+    assert cell(kit, square_slot, germany).state == CellState.READY
