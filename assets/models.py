@@ -259,10 +259,12 @@ class AssetVersion(models.Model):
     # db_default: rows written in bulk outside the ORM (bench seeds, COPY) need no value.
     breakpoints = models.JSONField(default=dict, blank=True,
                                    db_default=models.Value({}, models.JSONField()))
-    # The version's ZIP copies (assets.zip_copies): per preset slug, an `authenticated` image
-    # holding that preset's derivative under a public id that ends in its file name
-    # (`ridge-runner-box_de-DE_web-1200`), because Cloudinary names archive entries after the
-    # public id and nothing else: {slug: {public_id, version, format, source, transformation}}.
+    # The version's ZIP copies (assets.zip_copies): per preset and rendering (a community's
+    # own definition of a preset renders differently), an `authenticated` image holding that
+    # derivative under a public id that ends in its file name (`ridge-runner-box_de-DE_web-1200`),
+    # because Cloudinary names archive entries after the public id and nothing else:
+    # {"<slug>:<rendering digest>[@<qualifier>]": {public_id, version, format, source,
+    # rendering}}.
     zip_copies = models.JSONField(default=dict, blank=True,
                                   db_default=models.Value({}, models.JSONField()))
 
