@@ -337,9 +337,13 @@ def facet_values_in_one_query(data, base_queryset, extra: dict | None = None,
         branches.extend(cte_branches)
         params.extend(branch_params)
     if page is not None:
+        # The page first (a top-N sort), then its positions: ROW_NUMBER over the whole base
+        # made PostgreSQL sort all ~10,000 rows before the LIMIT (~7 ms of ~70 at 100,000).
         order = page.order_by_sql()
+        columns = ", ".join(connection.ops.quote_name(c) for c in ("pk", *page.columns()))
         branches.append(f"(SELECT 'page', pk::text, '', 0, ROW_NUMBER() OVER (ORDER BY {order}) "  # noqa: S608
-                        f"FROM facet_base_all ORDER BY {order} LIMIT %s OFFSET %s)")
+                        f"FROM (SELECT {columns} FROM facet_base_all ORDER BY {order} "
+                        f"LIMIT %s OFFSET %s) page)")
         params += [page.limit, page.offset]
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(branches)}"
     with connection.cursor() as cursor:
