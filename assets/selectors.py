@@ -44,11 +44,14 @@ class Families:
     statement has to evaluate the visibility rule a second time to group them (issue #14).
 
     `collapsed`: variants whose master the user may see too (their family's card is the
-    master's); `by_locale`: for each locale, the masters with such a variant in it.
+    master's); `by_locale`: for each locale, the masters with such a variant in it;
+    `variants_of`: for each such master, those variants (a page of cards without one
+    needs no query for its families).
     """
 
     collapsed: list[int] = field(default_factory=list)
     by_locale: dict[str, set[int]] = field(default_factory=dict)
+    variants_of: dict[int, list[int]] = field(default_factory=dict)
 
     def heads_with(self, locales) -> set[int]:
         return set().union(*(self.by_locale.get(tag, set()) for tag in locales))
@@ -66,6 +69,7 @@ def family_index(visible) -> Families:
     for pk, master_id, locale, master_visible in rows:
         if master_visible:
             families.collapsed.append(pk)
+            families.variants_of.setdefault(master_id, []).append(pk)
             if locale:
                 families.by_locale.setdefault(locale, set()).add(master_id)
     return families
@@ -96,20 +100,27 @@ class FamilyCard:
     locales: list[str]
 
 
-def family_cards(user, heads: list[Asset], visible) -> dict[int, FamilyCard]:
+def family_cards(user, heads: list[Asset], visible,
+                 families: Families | None = None) -> dict[int, FamilyCard]:
     """For each master among `heads` that has variants `user` may see (in `visible`, the
     user's catalog_queryset): the member for the user's market and language
-    (assets.variants.choose) and the family's locales. One query when no master on the page
-    has a visible variant, four otherwise (their markets, two for preferences)."""
+    (assets.variants.choose) and the family's locales. With `families` (family_index of
+    the same `visible`), no query when no master on the page has a visible variant; else
+    one query when none has, four otherwise (their markets, two for preferences)."""
     from assets.variants import choose
     from communities.selectors import locale_preferences
 
     masters = {head.pk: head for head in heads if not head.master_id}
+    if families is not None:
+        masters = {pk: head for pk, head in masters.items() if pk in families.variants_of}
     if not masters:
         return {}
+    members = visible.filter(master_id__in=list(masters))
+    if families is not None:  # the variants are known: read them by id
+        members = visible.filter(pk__in=[pk for master in masters
+                                         for pk in families.variants_of[master]])
     variants: dict[int, list[Asset]] = {}
-    for member in (visible.filter(master_id__in=list(masters))
-                   .prefetch_related("markets").order_by("locale", "pk")):
+    for member in members.prefetch_related("markets").order_by("locale", "pk"):
         variants.setdefault(member.master_id, []).append(member)
     if not variants:
         return {}
