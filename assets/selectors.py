@@ -626,17 +626,18 @@ def new_for_user(user, limit: int = 8):
     return since, list(queryset[:limit]), queryset.count()
 
 
-def new_since_condition(user, since) -> Q:
+def new_since_condition(user, since, rule=None) -> Q:
     from communities.visibility import newly_visible_condition
 
-    return Q(updated_at__gt=since) | newly_visible_condition(user, since)
+    return Q(updated_at__gt=since) | newly_visible_condition(user, since, rule)
 
 
-def newly_visible_ids(user, since, pks) -> set[int]:
-    """Which of `pks` are new to the user since `since` (one query; none on a first visit)."""
+def newly_visible_ids(user, since, pks, rule=None) -> set[int]:
+    """Which of `pks` are new to the user since `since` (none on a first visit). `rule`:
+    the user's UserRule of this request, whose memberships it reuses."""
     if since is None or not pks:
         return set()
-    return set(Asset.objects.filter(pk__in=pks).filter(new_since_condition(user, since))
+    return set(Asset.objects.filter(pk__in=pks).filter(new_since_condition(user, since, rule))
                .values_list("pk", flat=True))
 
 

@@ -96,8 +96,8 @@ def catalog(request):
     if corrected:
         return corrected
     visit = request.user.last_catalog_visit
-    fresh = selectors.newly_visible_ids(request.user, visit,
-                                        [a.pk for a in page.object_list]) if not staff else set()
+    fresh = selectors.newly_visible_ids(request.user, visit, [a.pk for a in page.object_list],
+                                        rule) if not staff else set()
     _stamp_visit(request.user, visit)
     families = selectors.family_cards(request.user, list(page.object_list), visible, families)
     context = {

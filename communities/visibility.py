@@ -78,6 +78,9 @@ class UserRule:
     staff: bool = False
     nobody: bool = False
     communities: object = None  # the grant path: a list of ids; the reference: a subquery
+    # (community id, membership created_at) of the memberships the rule was read from, when
+    # rule_for read them: "new since your last visit" needs no second read (issue #17)
+    joined: tuple = ()
 
     def apply(self, queryset: QuerySet, *, broad: bool = False) -> QuerySet:
         """`queryset` restricted to what the user may see.
@@ -136,13 +139,15 @@ def rule_for(user, at=None) -> UserRule:
     if is_brand_staff(user):
         return UserRule(at, staff=True)
     communities = user_community_ids(user, at)
-    if USE_GRANTS:
-        # The publication half of the rule, kept in AssetGrant (communities/grants.py): an
-        # index range per community instead of every rule against every asset. The user's
-        # communities are read first (one small query): as constants they let PostgreSQL
-        # read the (community, asset) index; as a subquery it hashed the whole table.
-        communities = list(communities.values_list("community_id", flat=True))
-    return UserRule(at, communities=communities)
+    if not USE_GRANTS:
+        return UserRule(at, communities=communities)
+    # The publication half of the rule, kept in AssetGrant (communities/grants.py): an
+    # index range per community instead of every rule against every asset. The user's
+    # communities are read first (one small query): as constants they let PostgreSQL read
+    # the (community, asset) index; as a subquery it hashed the whole table.
+    joined = tuple(Membership.objects.current(at).filter(user=user).order_by()
+                   .values_list("community_id", "created_at"))
+    return UserRule(at, communities=[pk for pk, _ in joined], joined=joined)
 
 
 def rule_and_memberships(user, at=None, *, published_to=()) -> tuple[UserRule, list]:
@@ -258,17 +263,19 @@ def _rule_matches_in_sql(communities) -> QuerySet:
     ).values("pk")
 
 
-def newly_visible_condition(user, since) -> Q:
+def newly_visible_condition(user, since, rule: UserRule | None = None) -> Q:
     """Assets that became visible to `user` after `since` through a publication, a rule or
-    a membership (for "new since your last visit"; combine with `visible_to`).
+    a membership (for "new since your last visit"; combine with `visible_to`). `rule`: the
+    user's current UserRule when the caller read it already (its memberships are reused).
 
     A membership that started after `since` makes everything of its community new; a
     publication or rule created after `since` makes what it exposes new.
     """
     if not getattr(user, "is_authenticated", False) or is_brand_staff(user):
         return Q(pk__in=[])
-    memberships = list(Membership.objects.current().filter(user=user)
-                       .values_list("community_id", "created_at"))
+    memberships = list(rule.joined) if rule is not None and rule.joined else list(
+        Membership.objects.current().filter(user=user).values_list("community_id",
+                                                                   "created_at"))
     fresh = [c for c, created in memberships if created and created > since]
     all_ids = [c for c, _ in memberships]
     new_pubs = Publication.objects.filter(community_id__in=all_ids).filter(
