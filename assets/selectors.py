@@ -34,8 +34,12 @@ def catalog_queryset(user, rule=None, broad: bool = False):
     from communities.visibility import rule_for
 
     rule = rule or rule_for(user)
-    return rule.apply(Asset.objects.all(), broad=broad).select_related(
-        "product_line", "campaign", "kind", "approved_version", "current_version")
+    # Partners are only ever shown the approved version; the current one (a version pending
+    # review) only to staff: one join and a model per row fewer for partners.
+    related = ["product_line", "campaign", "kind", "approved_version"]
+    if rule.staff:
+        related.append("current_version")
+    return rule.apply(Asset.objects.all(), broad=broad).select_related(*related)
 
 
 @dataclass
