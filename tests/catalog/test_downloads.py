@@ -279,10 +279,43 @@ def test_a_download_costs_a_pinned_number_of_queries(client_for, bob, alice_asse
     with count_queries() as queries:
         response = client.get(_download(alice_asset, "web-1200-webp"))
     # then: session, user, memberships (rule + attribution), groups, the asset with its
-    # approved version, the preset, its kinds, its override, and the audit append (lock,
-    # head, insert, inside BEGIN/COMMIT). #17: 14 before (a second membership read).
+    # approved version, the preset with its kinds and override (one statement), and the
+    # audit append (lock, head, insert, inside BEGIN/COMMIT). #17: 14 before (a second
+    # membership read), then 13 (the preset's kinds and override were two more).
     assert response.status_code == 302
-    assert len(queries) == 13, [q["sql"][:80] for q in queries.captured_queries]
+    assert len(queries) == 11, [q["sql"][:80] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("preset_kinds, asset_kind, resource_types, offered", [
+    ([], "packaging", [], True),
+    (["packaging"], "packaging", [], True),
+    (["packaging"], "banner", [], False),
+    (["packaging", "banner"], "banner", [], True),
+    (["packaging"], None, [], False),
+    ([], "packaging", ["video"], False),
+    (["packaging"], "packaging", ["image"], True),
+    (["banner"], "packaging", ["image"], False),
+])
+def test_a_download_offers_a_preset_exactly_when_the_asset_page_does(
+        bob, eu_retailers, preset_kinds, asset_kind, resource_types, offered):
+    # given: a preset for some kinds and resource types (#17: preset_for reads its kinds as
+    # two flags in the preset's own statement; the asset page uses preset_applies)
+    from django.http import Http404
+
+    from assets.downloads import preset_for
+    from assets.selectors import preset_applies
+
+    preset = f.DownloadPresetFactory(slug="for-some-kinds", resource_types=resource_types)
+    preset.kinds.set([f.AssetKindFactory(slug=slug) for slug in preset_kinds])
+    asset = f.AssetFactory(kind=f.AssetKindFactory(slug=asset_kind) if asset_kind else None)
+    f.PublicationFactory(community=eu_retailers, asset=asset)
+    # when
+    try:
+        downloadable = preset_for(asset, "for-some-kinds", bob).pk == preset.pk
+    except Http404:
+        downloadable = False
+    # then
+    assert downloadable == offered == preset_applies(preset, asset)
 
 
 def test_a_rejected_asset_is_not_downloadable_and_a_new_approved_version_is(
