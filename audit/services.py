@@ -7,11 +7,12 @@ caller's transaction ends), on SQLite by taking the database's single write
 lock before reading the chain's head.
 """
 
+import functools
 import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import NotSupportedError, connections, router, transaction
@@ -77,19 +78,18 @@ def _append(events: list[Event], using: str) -> list[Event]:
             sequence += 1
             event.sequence, event.occurred_at, event.prev_hash = sequence, now, prev_hash
             event.hash = prev_hash = compute_hash(prev_hash, event.__dict__)
-        if len(events) == 1:
-            events[0].save(using=using)
-        else:
-            _insert(events, using)
+        _insert(events, using)
     return events
 
 
 def _insert(events: list[Event], using: str) -> None:
-    """INSERT chained events with one executemany.
+    """INSERT chained events: one execute, or one executemany for a batch.
 
-    bulk_create prepared each of the 20 fields of each event through the ORM; here only
-    the time (the same for the whole batch) and the payload go through their field's
-    get_db_prep_save, so the stored values are exactly those bulk_create stored.
+    bulk_create (or save, for one event) prepared each of the 20 fields of each event
+    through the ORM; here only the time (the same for the whole batch) and the payload go
+    through their field's get_db_prep_save, so the stored values are exactly those
+    bulk_create stored. Event.save's checks hold by construction: every event is new and
+    chained by `_append`.
     """
     connection = connections[using]
     fields = Event._meta.concrete_fields
@@ -104,17 +104,39 @@ def _insert(events: list[Event], using: str) -> None:
         row[at_time] = when
         row[at_payload] = payload.get_db_prep_save(event.payload, connection)
         rows.append(row)
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608 (quoted model names)
-           f"({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if len(rows) == 1:
+            cursor.execute(_statements(using).insert, rows[0])
+        else:
+            cursor.executemany(_statements(using).insert, rows)
     for event in events:
         event._state.adding, event._state.db = False, using
 
 
+class _Statements(NamedTuple):
+    head: str
+    insert: str
+
+
+@functools.cache
+def _statements(using: str) -> _Statements:
+    """The chain head's read and the event INSERT, written once per database: through the
+    ORM each cost more Python to compile than the database spends running it (#17)."""
+    quote = connections[using].ops.quote_name
+    table = quote(Event._meta.db_table)
+    fields = Event._meta.concrete_fields
+    return _Statements(
+        head=f"SELECT {quote('sequence')}, {quote('hash')} FROM {table} "  # noqa: S608
+             f"ORDER BY {quote('sequence')} DESC LIMIT 1",
+        insert=f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+               f"VALUES ({', '.join(['%s'] * len(fields))})",
+    )
+
+
 def _lock_and_read_head(using: str) -> tuple[int, str]:
+    """Take the append lock, then read the head: two statements, so that the head is read
+    with a snapshot taken after the lock was granted (in one statement, PostgreSQL's READ
+    COMMITTED snapshot would predate the lock and could miss the previous holder's event)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -126,8 +148,9 @@ def _lock_and_read_head(using: str) -> tuple[int, str]:
             cursor.execute("UPDATE audit_event SET sequence = sequence WHERE 0")
         else:
             raise NotSupportedError(f"audit appends are not serialised on {connection.vendor}")
-    head = Event.objects.using(using).order_by("-sequence").values_list("sequence", "hash").first()
-    return head or (0, GENESIS_HASH)
+        cursor.execute(_statements(using).head)
+        head = cursor.fetchone()
+    return tuple(head) if head else (0, GENESIS_HASH)
 
 
 def _set_actor(event: Event, actor) -> None:

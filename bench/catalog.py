@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_100k \\   # empties its catalog)
         .venv/bin/python bench/catalog.py [--assets 100000] [--communities 500] \
         [--users 5000] [--runs 30] [--repeats 3] [--reference] [--explain DIR] \
-        [--reseed] [--seed-only]
+        [--reseed] [--seed-only] [--only WORD]
 
 Seeds (once; reused on the next run unless --reseed or the sizes differ) with bulk SQL
 (bench/seed.py: INSERT ... SELECT over generate_series; ~1 minute at 100,000) approved
@@ -262,6 +262,9 @@ def main() -> None:
                              "statements into DIR and stop")
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--seed-only", action="store_true", help="seed (if needed) and stop")
+    parser.add_argument("--only", metavar="WORD",
+                        help="measure only the requests whose name contains WORD "
+                             "(e.g. --only download)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("bench/catalog.py measures PostgreSQL: set DATABASE_URL=postgres://...")
@@ -314,6 +317,10 @@ def main() -> None:
             reference_rows = AssetFilter({}, queryset=Asset.objects.visible_to(user)).qs[:24]
         cases.insert(1, Case("catalog page, reference rule", under_reference(catalog),
                              bare_sql([reference_rows])))
+    if args.only:
+        cases = [case for case in cases if args.only in case.name]
+        if not cases:
+            raise SystemExit(f"--only {args.only}: no request of that name")
     for case in cases:
         case.request()  # warm: the first request fills caches the next ones reuse
         case.replay = replay(capture(case.request))

@@ -147,6 +147,15 @@ def preset_override_for(user, preset, at=None, communities=None):
     community they currently belong to (the lowest community id when several have one), or
     None. Brand staff and anonymous users get the preset's own definition. `communities`:
     the user's current community ids when the caller has read them (`UserRule.communities`)."""
+    overrides = user_preset_overrides(user, at, communities)
+    return overrides.filter(preset=preset).first() if overrides is not None else None
+
+
+def user_preset_overrides(user, at=None, communities=None) -> QuerySet | None:
+    """The overrides that apply to `user`, the one to use of each preset first (lowest
+    community id); None for anonymous users. Filter it by preset, or by
+    ``preset=OuterRef("pk")`` to read the override in the preset's own statement
+    (assets.downloads.preset_for)."""
     from communities.models import PresetOverride
 
     if not getattr(user, "is_authenticated", False):
@@ -154,5 +163,4 @@ def preset_override_for(user, preset, at=None, communities=None):
     if communities is None:
         communities = Membership.objects.current(at or timezone.now()).filter(
             user=user).values("community_id")
-    return (PresetOverride.objects.filter(preset=preset, community_id__in=communities)
-            .order_by("community_id").first())
+    return PresetOverride.objects.filter(community_id__in=communities).order_by("community_id")

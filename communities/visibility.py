@@ -39,7 +39,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.roles import is_brand_staff
+from accounts.roles import is_brand_staff, remember_staff_groups, staff_group_annotations
 from assets.models import ApprovalState, Asset
 from communities.models import AssetGrant, Community, Embargo, Membership, Publication
 
@@ -172,12 +172,18 @@ def rule_and_memberships(user, at=None, *, published_to=()) -> tuple[UserRule, l
 def current_memberships(user, at=None, *, published_to=()) -> list:
     """The user's current memberships with their community and partner, in primary-key
     order, each `direct` when its community has a direct publication of one of
-    `published_to` (asset ids): what a download's audit event names (one query)."""
+    `published_to` (asset ids): what a download's audit event names (one query). The rows
+    also carry the user's staff groups (accounts.roles.staff_group_annotations), so the
+    rule's `is_brand_staff` that follows reads no groups."""
     published = Publication.objects.filter(asset_id__in=list(published_to),
                                            community_id=OuterRef("community_id"))
-    return list(Membership.objects.current(at).filter(user=user)
-                .select_related("community", "partner")
-                .annotate(direct=Exists(published)).order_by("pk"))
+    memberships = list(Membership.objects.current(at).filter(user=user)
+                       .select_related("community", "partner")
+                       .annotate(direct=Exists(published), **staff_group_annotations())
+                       .order_by("pk"))
+    if memberships:  # the same rows say whether the user is brand staff: no groups query
+        remember_staff_groups(user, memberships[0])
+    return memberships
 
 
 class _IdInArray(Func):

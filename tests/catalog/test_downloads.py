@@ -269,6 +269,29 @@ def test_a_download_reads_the_partners_communities_once_and_names_the_publishing
     assert _downloads()[-1].community_id == outdoor.pk
 
 
+@pytest.mark.parametrize("group", [None, "Content team", "Support staff"])
+def test_a_members_staff_roles_come_with_his_memberships_in_one_query(
+        bob, eu_retailers, group, django_assert_num_queries):
+    # given: bob, a member of EU Retailers, in a staff group or none
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from accounts.roles import is_content_team, is_support_staff
+    from communities.visibility import rule_and_memberships
+
+    if group:
+        bob.groups.add(Group.objects.get_or_create(name=group)[0])
+    fresh = User.objects.get(pk=bob.pk)  # nothing read about him yet, as in a new request
+    # when: one query reads his memberships and his staff groups
+    with django_assert_num_queries(1):
+        rule, memberships = rule_and_memberships(fresh)
+        roles = (is_content_team(fresh), is_support_staff(fresh))
+    # then: staff see everything; a partner gets his communities
+    assert [m.community_id for m in memberships] == [eu_retailers.pk]
+    assert rule.staff == (group is not None)
+    assert roles == (group == "Content team", group == "Support staff")
+
+
 def test_a_download_costs_a_pinned_number_of_queries(client_for, bob, alice_asset, presets):
     # given: a warm client (the session exists)
     from tests.helpers import count_queries
@@ -278,11 +301,45 @@ def test_a_download_costs_a_pinned_number_of_queries(client_for, bob, alice_asse
     # when
     with count_queries() as queries:
         response = client.get(_download(alice_asset, "web-1200-webp"))
-    # then: session, user, memberships (rule + attribution), groups, the asset with its
-    # approved version, the preset, its kinds, its override, and the audit append (lock,
-    # head, insert, inside BEGIN/COMMIT). #17: 14 before (a second membership read).
+    # then: session, user, memberships (rule, attribution and his staff groups: no groups
+    # query), the asset with its approved version, the preset with its kinds and override
+    # (one statement), and the audit append (lock, head, insert, inside BEGIN/COMMIT).
+    # #17: 14 before (a second membership read), then 13, then 11 (the preset's kinds
+    # and override were two more), now 10.
     assert response.status_code == 302
-    assert len(queries) == 13, [q["sql"][:80] for q in queries.captured_queries]
+    assert len(queries) == 10, [q["sql"][:80] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("preset_kinds, asset_kind, resource_types, offered", [
+    ([], "packaging", [], True),
+    (["packaging"], "packaging", [], True),
+    (["packaging"], "banner", [], False),
+    (["packaging", "banner"], "banner", [], True),
+    (["packaging"], None, [], False),
+    ([], "packaging", ["video"], False),
+    (["packaging"], "packaging", ["image"], True),
+    (["banner"], "packaging", ["image"], False),
+])
+def test_a_download_offers_a_preset_exactly_when_the_asset_page_does(
+        bob, eu_retailers, preset_kinds, asset_kind, resource_types, offered):
+    # given: a preset for some kinds and resource types (#17: preset_for reads its kinds as
+    # two flags in the preset's own statement; the asset page uses preset_applies)
+    from django.http import Http404
+
+    from assets.downloads import preset_for
+    from assets.selectors import preset_applies
+
+    preset = f.DownloadPresetFactory(slug="for-some-kinds", resource_types=resource_types)
+    preset.kinds.set([f.AssetKindFactory(slug=slug) for slug in preset_kinds])
+    asset = f.AssetFactory(kind=f.AssetKindFactory(slug=asset_kind) if asset_kind else None)
+    f.PublicationFactory(community=eu_retailers, asset=asset)
+    # when
+    try:
+        downloadable = preset_for(asset, "for-some-kinds", bob).pk == preset.pk
+    except Http404:
+        downloadable = False
+    # then
+    assert downloadable == offered == preset_applies(preset, asset)
 
 
 def test_a_rejected_asset_is_not_downloadable_and_a_new_approved_version_is(
