@@ -45,7 +45,7 @@ def record(action: str, *, actor, target, asset=None, asset_version=None, commun
 
 
 def record_many(entries: Iterable[Mapping[str, Any]], *, using: str | None = None) -> list[Event]:
-    """Append many events in order with one lock and one bulk insert (e.g. a sync page).
+    """Append many events in order with one lock and multi-row INSERTs (e.g. a sync page).
 
     Each entry holds `record()`'s arguments: {"action": ..., "actor": ..., "target": ...}.
     """
@@ -85,11 +85,12 @@ def _append(events: list[Event], using: str) -> list[Event]:
 
 
 def _insert(events: list[Event], using: str) -> None:
-    """INSERT chained events with one executemany.
+    """INSERT chained events in multi-row statements (one per page of a sync, mostly).
 
     bulk_create prepared each of the 20 fields of each event through the ORM; here only
     the time (the same for the whole batch) and the payload go through their field's
-    get_db_prep_save, so the stored values are exactly those bulk_create stored.
+    get_db_prep_save, so the stored values are exactly those bulk_create stored. An
+    executemany would still run one statement per event on PostgreSQL's server.
     """
     connection = connections[using]
     fields = Event._meta.concrete_fields
@@ -105,11 +106,16 @@ def _insert(events: list[Event], using: str) -> None:
         row[at_payload] = payload.get_db_prep_save(event.payload, connection)
         rows.append(row)
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608 (quoted model names)
-           f"({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    head = (f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608 (quoted model names)
+            f"({', '.join(quote(f.column) for f in fields)}) VALUES ")
+    row_marks = f"({', '.join(['%s'] * len(fields))})"
+    # within the backend's limit on parameters (999 on SQLite, 65,535 on PostgreSQL)
+    size = max(1, min(connection.features.max_query_params or 65_535, 65_535) // len(fields))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for start in range(0, len(rows), size):
+            batch = rows[start:start + size]
+            cursor.execute(head + ", ".join([row_marks] * len(batch)),
+                           [value for row in batch for value in row])
     for event in events:
         event._state.adding, event._state.db = False, using
 
