@@ -89,7 +89,7 @@ class AssetAdmin(admin.ModelAdmin):
                                  "retired_at")}),
         ("History", {"fields": ("state_history", "audit_trail")}),
         ("Mirror", {"classes": ("collapse",), "fields": (
-            "cloudinary_created_at", "cloudinary_updated_at", "synced_at", "last_seen_run",
+            "cloudinary_created_at", "cloudinary_updated_at", "synced_at",
             "sync_fingerprint")}),
     )
 

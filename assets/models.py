@@ -158,11 +158,10 @@ class Asset(models.Model):
     cloudinary_updated_at = models.DateTimeField(null=True, blank=True)
     # A flat text of title, description, tags, taxonomy names and public id for search.
     search_document = models.TextField(blank=True)
-    # Mirror bookkeeping: a hash of everything mirrored (unchanged rows are skipped), the
-    # last full sync that saw the asset (absent ones are retired) and the last write.
+    # Mirror bookkeeping: a hash of everything mirrored (unchanged rows are skipped) and the
+    # last write. Which full sync saw the asset is kept per page (SyncRunPage), not here:
+    # stamping it rewrote every unchanged row on every run.
     sync_fingerprint = models.CharField(max_length=64, blank=True)
-    last_seen_run = models.ForeignKey("SyncRun", null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
     synced_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -427,6 +426,26 @@ class SyncRun(models.Model):
         if not self.total:
             return None
         return min(100, round(100 * self.seen / self.total))
+
+
+class SyncRunPage(models.Model):
+    """The assets one committed page of a full sync holds (created, changed, unchanged or
+    stale alike): what `retire_absent` keeps when the run ends.
+
+    Written with the page's upsert and cursor checkpoint, in their transaction, so a run
+    that crashes and resumes still knows every page it committed; one row per page instead
+    of a write to every asset row. Deleted once the run has finished.
+    """
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="page_marks")
+    number = models.PositiveIntegerField(help_text="the run's page count at this page")
+    asset_pks = models.JSONField(default=list, help_text="primary keys of the page's assets")
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "number"])]
+
+    def __str__(self) -> str:
+        return f"page {self.number} of {self.run}"
 
 
 class CloudinaryNotification(models.Model):

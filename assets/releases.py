@@ -66,6 +66,14 @@ def mark_pending(asset_pks) -> None:
     transaction.on_commit(lambda: _queue(pks))
 
 
+def queue_pending(asset_pks) -> None:
+    """Queue `deliver_asset` for assets written with `delivery_pending` already set (the
+    sync's new rows carry the flag in their INSERT), once the transaction commits."""
+    pks = sorted(set(asset_pks))
+    if pks:
+        transaction.on_commit(lambda: _queue(pks))
+
+
 # Assets per `deliver_assets` task: a full sync of a new cloud flags thousands, and one
 # message per asset cost a broker round trip each (~40 % of the sync on PostgreSQL).
 DELIVERY_BATCH = 50

@@ -46,7 +46,7 @@ def record(action: str, *, actor, target, asset=None, asset_version=None, commun
 
 
 def record_many(entries: Iterable[Mapping[str, Any]], *, using: str | None = None) -> list[Event]:
-    """Append many events in order with one lock and one bulk insert (e.g. a sync page).
+    """Append many events in order with one lock and multi-row INSERTs (e.g. a sync page).
 
     Each entry holds `record()`'s arguments: {"action": ..., "actor": ..., "target": ...}.
     """
@@ -83,13 +83,14 @@ def _append(events: list[Event], using: str) -> list[Event]:
 
 
 def _insert(events: list[Event], using: str) -> None:
-    """INSERT chained events: one execute, or one executemany for a batch.
+    """INSERT chained events: one event with one INSERT built once (a download's), a batch in
+    bulk: COPY on PostgreSQL, multi-row INSERTs elsewhere.
 
     bulk_create (or save, for one event) prepared each of the 20 fields of each event
     through the ORM; here only the time (the same for the whole batch) and the payload go
     through their field's get_db_prep_save, so the stored values are exactly those
     bulk_create stored. Event.save's checks hold by construction: every event is new and
-    chained by `_append`.
+    chained by `_append`. An executemany ran one statement per event on PostgreSQL's server.
     """
     connection = connections[using]
     fields = Event._meta.concrete_fields
@@ -104,11 +105,20 @@ def _insert(events: list[Event], using: str) -> None:
         row[at_time] = when
         row[at_payload] = payload.get_db_prep_save(event.payload, connection)
         rows.append(row)
-    with connection.cursor() as cursor:
-        if len(rows) == 1:
+    if len(rows) == 1:
+        with connection.cursor() as cursor:
             cursor.execute(_statements(using).insert, rows[0])
+    else:
+        quote = connection.ops.quote_name
+        target = f"{quote(Event._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        if connection.vendor == "postgresql":
+            # COPY: a multi-row INSERT's 10,000 placeholders cost psycopg more than the server
+            with connection.cursor() as cursor, cursor.cursor.copy(
+                    f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         else:
-            cursor.executemany(_statements(using).insert, rows)
+            _insert_values(connection, target, rows, len(fields))
     for event in events:
         event._state.adding, event._state.db = False, using
 
@@ -131,6 +141,18 @@ def _statements(using: str) -> _Statements:
         insert=f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
                f"VALUES ({', '.join(['%s'] * len(fields))})",
     )
+
+
+def _insert_values(connection, target: str, rows: list[list], width: int) -> None:
+    head = f"INSERT INTO {target} VALUES "  # noqa: S608 (quoted model names)
+    row_marks = f"({', '.join(['%s'] * width)})"
+    # within the backend's limit on parameters (999 on SQLite)
+    size = max(1, min(connection.features.max_query_params or 65_535, 65_535) // width)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start:start + size]
+            cursor.execute(head + ", ".join([row_marks] * len(batch)),
+                           [value for row in batch for value in row])
 
 
 def _lock_and_read_head(using: str) -> tuple[int, str]:

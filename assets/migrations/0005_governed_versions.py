@@ -122,8 +122,11 @@ def carry_over(apps, schema_editor):
     own and are marked superseded; versions are numbered from 1 in Cloudinary's order."""
     Asset = apps.get_model("assets", "Asset")
     AssetVersion = apps.get_model("assets", "AssetVersion")
-    for asset in Asset.objects.all().iterator(chunk_size=500):
-        versions = list(AssetVersion.objects.filter(asset_id=asset.pk).order_by("version"))
+    # the database being migrated, not the default one (the tests' second, SQLite alias)
+    db = schema_editor.connection.alias
+    for asset in Asset.objects.using(db).all().iterator(chunk_size=500):
+        versions = list(AssetVersion.objects.using(db).filter(asset_id=asset.pk)
+                        .order_by("version"))
         current = next((v for v in versions if v.pk == asset.current_version_id), None)
         current = current or (versions[-1] if versions else None)
         for number, version in enumerate(versions, start=1):
@@ -138,13 +141,13 @@ def carry_over(apps, schema_editor):
                 version.duration, version.pages = asset.duration, asset.pages
             else:
                 version.review_state = "superseded"
-            version.save()
+            version.save(using=db)
         if current is not None and asset.approval_state == "approved":
             asset.updated_at = asset.approval_at or current.created_at
             asset.delivery_pending = True
         elif asset.delivery_type == "upload":
             asset.delivery_pending = True  # the sweep restricts public masters
-        asset.save(update_fields=["updated_at", "delivery_pending"])
+        asset.save(using=db, update_fields=["updated_at", "delivery_pending"])
 
 
 Migration.operations.append(migrations.RunPython(carry_over, migrations.RunPython.noop))

@@ -2,9 +2,14 @@
 
 `upsert_resources` is shared by the full and delta syncs (a page of 500) and by webhook
 notifications (one resource). It reads the existing rows once, skips unchanged ones by
-fingerprint (one narrow query per page), ignores stale data (a version older than the one
-we hold), and writes the rest with lean multi-row INSERTs (assets/sync/bulk.py) and
-per-row UPDATEs, recording an audit event per asset it changes.
+fingerprint (one narrow query per page, no row locked), ignores stale data (a version
+older than the one we hold), and writes the rest with lean multi-row INSERTs
+(assets/sync/bulk.py) and per-row UPDATEs, recording an audit event per asset it changes.
+
+A new asset and its first version are each written once: their ids are taken from the
+sequences first, so the asset row is INSERTed already pointing at its version and carrying
+its delivery flag. Unchanged rows are not written at all; a full run records what it saw
+per page (`SyncRunPage`, assets/sync/runs.py) from `Counts.seen_pks`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models import F, Max
 from django.utils import timezone
 
 from assets import releases
@@ -24,7 +29,7 @@ from assets.models import ApprovalState, Asset, AssetVersion, ReviewState
 from assets.search import compose_search_document
 from assets.services import auto_approves
 from assets.signals import send_version_added
-from assets.sync.bulk import insert_objects, insert_rows
+from assets.sync.bulk import allocate_ids, insert_objects, insert_rows
 from assets.taxonomy import TermCache, Terms, context_of, resolve
 from audit import record_many
 from communities import grants
@@ -50,6 +55,7 @@ class Counts:
     stale: int = 0
     asset_ids: list[str] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)  # created or updated
+    seen_pks: list[int] = field(default_factory=list)  # every row the page holds now
 
     def add(self, other: Counts) -> None:
         self.created += other.created
@@ -158,9 +164,12 @@ class _Item:
     changed: list[str] = field(default_factory=list)
 
 
-def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None = None,
+def upsert_resources(resources: list[dict], *, cache: TermCache | None = None,
                      actor: str = ACTOR) -> Counts:
-    """Mirror Cloudinary resources into the catalog (call inside a transaction)."""
+    """Mirror Cloudinary resources into the catalog (call inside a transaction).
+
+    Writes nothing for resources the catalog already holds unchanged (or newer).
+    """
     cache = cache or TermCache()
     items = _prepare(resources)
     cache.ensure(item.terms for item in items.values())
@@ -174,8 +183,7 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
         asset = existing.get(asset_id)
         values = _fields(item.source, item.terms, cache, item.digest)
         if asset is None:
-            # seen by this run from the start: no second write of the new row to say so
-            item.asset = Asset(asset_id=asset_id, synced_at=now, last_seen_run=run, **values)
+            item.asset = Asset(asset_id=asset_id, synced_at=now, **values)
             _initial_approval(item.asset, item.source["moderation_status"], now,
                               item.terms.kind)
             new.append(item)
@@ -194,12 +202,11 @@ def upsert_resources(resources: list[dict], *, run=None, cache: TermCache | None
     _apply_cloudinary_moderation(changed, now)
     _audit(new, changed, actor, events)
     record_many(events)
-    releases.mark_pending(_needing_delivery(new, changed))
-    if run is not None:
-        Asset.objects.filter(asset_id__in=list(items)).exclude(last_seen_run=run).update(
-            last_seen_run=run)
+    releases.queue_pending([i.asset.pk for i in new if i.asset.delivery_pending])
+    releases.mark_pending([i.asset.pk for i in changed if _needs_delivery(i)])
     counts.created, counts.updated = len(new), len(changed)
     counts.changed_ids = [item.asset.asset_id for item in new + changed]
+    counts.seen_pks += [item.asset.pk for item in new + changed]
     return counts
 
 
@@ -219,27 +226,39 @@ def _prepare(resources: list[dict]) -> dict[str, _Item]:
 
 
 def _existing(items: dict[str, _Item], counts: Counts) -> dict[str, Asset | None]:
-    """The rows we hold for `items`, locked: None for those to skip (unchanged or stale).
+    """The rows we hold for `items`: None for those to skip (unchanged or stale), the
+    locked row for those to write.
 
-    A narrow query decides first, so an unchanged page (most of them) loads no full rows.
+    A narrow query decides first, without locking, so an unchanged page (most of them)
+    loads no full row and writes nothing (a row lock would dirty every row's page). The
+    rows to write are locked and decided again, as a webhook may have written them since.
     """
-    skip, load = {}, []
-    for asset_id, version, digest, retired in Asset.objects.select_for_update().filter(
-            asset_id__in=list(items)).order_by("pk").values_list(
-            "asset_id", "version", "sync_fingerprint", "retired"):
-        item = items[asset_id]
-        if item.source["version"] < version:
-            counts.stale += 1
-            skip[asset_id] = None
-        elif digest == item.digest and not retired:
-            counts.unchanged += 1
-            skip[asset_id] = None
+    existing, load = {}, []
+    for pk, asset_id, version, digest, retired in Asset.objects.filter(
+            asset_id__in=list(items)).values_list(
+            "pk", "asset_id", "version", "sync_fingerprint", "retired"):
+        counts.seen_pks.append(pk)
+        if _skip(items[asset_id], version, digest, retired, counts):
+            existing[asset_id] = None
         else:
             load.append(asset_id)
     if load:
-        skip.update((a.asset_id, a) for a in Asset.objects.select_for_update().filter(
-            asset_id__in=load).order_by("pk"))
-    return skip
+        for asset in Asset.objects.select_for_update().filter(asset_id__in=load).order_by("pk"):
+            skip = _skip(items[asset.asset_id], asset.version, asset.sync_fingerprint,
+                         asset.retired, counts)
+            existing[asset.asset_id] = None if skip else asset
+    return existing
+
+
+def _skip(item: _Item, version: int, digest: str, retired: bool, counts: Counts) -> bool:
+    """Whether the row we hold needs no write: it is newer (stale data) or the same."""
+    if item.source["version"] < version:
+        counts.stale += 1
+        return True
+    if digest == item.digest and not retired:
+        counts.unchanged += 1
+        return True
+    return False
 
 
 def _initial_approval(asset: Asset, moderation_status: str | None, now, kind: str | None
@@ -277,33 +296,23 @@ def _free_public_ids(assets: list[Asset], actor: str, events: list[dict]) -> Non
 
 
 def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> None:
-    if new:
-        insert_objects([i.asset for i in new])
-        pks = dict(Asset.objects.filter(asset_id__in=[i.asset.asset_id for i in new])
-                   .values_list("asset_id", "pk"))
-        for item in new:
-            item.asset.pk = pks[item.asset.asset_id]
+    _insert_new(new, now)
     for item in changed:
         if item.asset.retired:
             item.asset.retired, item.asset.retired_at = False, None
             item.changed.append("retired")
-    versioned = new + [i for i in changed if i.asset.version != i.previous_version]
-    numbers = dict(AssetVersion.objects.filter(asset__in=[i.asset.pk for i in changed])
-                   .values("asset_id").annotate(n=Max("number")).values_list("asset_id", "n"))
-    insert_objects([_version_row(i, numbers.get(i.asset.pk, 0) + 1, now) for i in versioned],
-                   ignore_conflicts=True)
-    if len(versioned) > len(new):
+    versioned = [i for i in changed if i.asset.version != i.previous_version]
+    if versioned:
+        numbers = dict(AssetVersion.objects.filter(asset__in=[i.asset.pk for i in versioned])
+                       .values("asset_id").annotate(n=Max("number"))
+                       .values_list("asset_id", "n"))
+        insert_objects([_version_row(i, numbers.get(i.asset.pk, 0) + 1, now)
+                        for i in versioned], ignore_conflicts=True)
         # An undecided older version is never going to be released: the newer one waits.
         AssetVersion.objects.filter(
-            asset_id__in=[i.asset.pk for i in versioned[len(new):]],
+            asset_id__in=[i.asset.pk for i in versioned],
             review_state=ReviewState.PENDING, version__lt=F("asset__version"),
         ).update(review_state=ReviewState.SUPERSEDED)
-    if new:
-        # One statement points every new asset at its first version (bulk_update would
-        # build a CASE per row and field, far slower at 500 rows).
-        Asset.objects.filter(pk__in=[i.asset.pk for i in new]).update(
-            current_version=Subquery(AssetVersion.objects.filter(
-                asset=OuterRef("pk"), version=OuterRef("version")).values("pk")[:1]))
     if changed:
         versions = {(v.asset_id, v.version): v for v in AssetVersion.objects.filter(
             asset__in=[i.asset for i in changed])}
@@ -317,6 +326,25 @@ def _write(new: list[_Item], changed: list[_Item], now, cache: TermCache) -> Non
     # the rows were written in bulk (no model signals): their grants in the same transaction
     grants.refresh_assets([i.asset.pk for i in new + changed])
     _resummarize([i for i in changed if i.asset.version != i.previous_version])
+
+
+def _insert_new(new: list[_Item], now) -> None:
+    """Each new asset and its first version in one INSERT each, pointing at each other.
+
+    The ids come from the sequences first; the asset's foreign key to its version is
+    checked at commit (Django's foreign keys are deferrable, initially deferred).
+    """
+    if not new:
+        return
+    for item, pk, version_pk in zip(new, allocate_ids(Asset, len(new)),
+                                    allocate_ids(AssetVersion, len(new)), strict=True):
+        item.asset.pk, item.asset.current_version_id = pk, version_pk
+        item.asset.delivery_pending = _needs_delivery(item, new=True)
+    versions = [_version_row(item, 1, now) for item in new]
+    for item, version in zip(new, versions, strict=True):
+        version.pk = item.asset.current_version_id
+    insert_objects([item.asset for item in new])
+    insert_objects(versions)
 
 
 def _resummarize(items: list[_Item]) -> None:
@@ -389,17 +417,18 @@ def _apply_cloudinary_moderation(changed: list[_Item], now) -> None:
                                 source="cloudinary", decided_at=now)
 
 
-def _needing_delivery(new: list[_Item], changed: list[_Item]) -> list[int]:
-    """Assets with a version to release (first versions approved on arrival, new versions of
-    auto-approved kinds) or a public master to restrict; decisions queue their own work."""
+def _needs_delivery(item: _Item, *, new: bool = False) -> bool:
+    """Whether an asset has a version to release (a first version approved on arrival, a
+    new version of an auto-approved kind) or a public master to restrict; decisions queue
+    their own work."""
+    asset = item.asset
+    if new and asset.approval_state == ApprovalState.APPROVED:
+        return True
+    if not new and asset.version != item.previous_version and auto_approves(item.terms.kind):
+        return True
     restrict = settings.CLOUDINARY_RESTRICT_MASTERS and settings.CLOUDINARY_AUTH_TOKEN_KEY
-    pks = [i.asset.pk for i in new if i.asset.approval_state == ApprovalState.APPROVED]
-    pks += [i.asset.pk for i in changed
-            if i.asset.version != i.previous_version and auto_approves(i.terms.kind)]
-    if restrict:
-        pks += [i.asset.pk for i in new + changed
-                if i.asset.delivery_type == "upload" and i.asset.access_mode != "authenticated"]
-    return pks
+    return bool(restrict and asset.delivery_type == "upload"
+                and asset.access_mode != "authenticated")
 
 
 def _audit(new: list[_Item], changed: list[_Item], actor: str, events: list[dict]) -> None:

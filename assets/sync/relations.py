@@ -82,7 +82,10 @@ def master_among(asset: Asset, related: list[Asset]) -> Asset | None:
 def read_relations(asset_ids: list[str]) -> list[Relation]:
     """Ask the sources about these assets (network calls; call outside transactions)."""
     relations = []
-    assets = list(Asset.objects.live().filter(asset_id__in=list(asset_ids)).order_by("pk"))
+    # only localized assets and former variants have a relation to read (a sync page's
+    # other rows are not loaded at all)
+    assets = list(Asset.objects.live().filter(asset_id__in=list(asset_ids)).filter(
+        ~Q(locale="") | Q(master__isnull=False)).order_by("pk"))
     for asset in assets:
         if not asset.locale:
             if asset.master_id:

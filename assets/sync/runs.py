@@ -2,7 +2,9 @@
 
 One service serves the management command, the Celery tasks and the schedule. Each page is
 upserted and its cursor checkpointed in the same transaction, so a run killed at any point
-resumes (same SyncRun) at the first page it had not committed. At most one sync runs at a
+resumes (same SyncRun) at the first page it had not committed. A full run records, with
+each page, the primary keys of the assets the page holds (`SyncRunPage`): when the run ends
+it retires the live assets no page of it held. At most one sync runs at a
 time (a partial unique index on SyncRun.state): a second start raises SyncAlreadyRunning.
 """
 
@@ -10,15 +12,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from assets.cloudinary import client
-from assets.models import Asset, SyncRun
+from assets.models import Asset, SyncRun, SyncRunPage
 from assets.sync import relations
 from assets.sync.mirror import ACTOR, Counts, upsert_resources
 from assets.taxonomy import TermCache
@@ -123,31 +128,40 @@ def _pages(run, expression, sort_by, progress, page_size) -> None:
     cursor = run.cursor or None
     if run.kind == SyncRun.Kind.FULL and run.watermark is None:
         run.watermark = run.started_at  # the next delta picks up what changed meanwhile
-    while True:
-        try:
-            page = client.search_page(expression=expression, sort_by=sort_by, cursor=cursor,
-                                      max_results=page_size)
-        except client.CloudinaryRejected:
-            if not cursor or cursor != run.cursor:
-                raise
-            # A checkpointed cursor can expire; the same run restarts from the beginning,
-            # and pages already mirrored come back unchanged.
-            log.warning("resumed cursor refused; %s restarts from the first page", run)
-            cursor = None
-            continue
-        _commit_page(run, page, cache)
-        if progress:
-            progress(run)
-        if not page.next_cursor:
-            return
-        cursor = page.next_cursor
+    fetch = partial(client.search_page, expression=expression, sort_by=sort_by,
+                    max_results=page_size)
+    # The next page is fetched while this one is written: Cloudinary's answer and the
+    # database's work overlap instead of adding up. One page ahead at most, so memory stays
+    # flat; the cursor checkpoint still names the last page committed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-fetch") as ahead:
+        pending = ahead.submit(fetch, cursor=cursor)
+        while True:
+            try:
+                page = pending.result()
+            except client.CloudinaryRejected:
+                if not cursor or cursor != run.cursor:
+                    raise
+                # A checkpointed cursor can expire; the same run restarts from the
+                # beginning, and pages already mirrored come back unchanged.
+                log.warning("resumed cursor refused; %s restarts from the first page", run)
+                cursor = None
+                pending = ahead.submit(fetch, cursor=None)
+                continue
+            if page.next_cursor:
+                pending = ahead.submit(fetch, cursor=page.next_cursor)
+            _commit_page(run, page, cache)
+            if progress:
+                progress(run)
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
 
 
 def _commit_page(run: SyncRun, page, cache: TermCache) -> None:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                counts = upsert_resources(page.resources, run=run, cache=cache)
+                counts = upsert_resources(page.resources, cache=cache)
                 _checkpoint(run, page, counts)
             _refresh_relations(counts.changed_ids)
             return
@@ -185,6 +199,8 @@ def _checkpoint(run: SyncRun, page, counts: Counts) -> None:
             run.watermark = parsed
     run.heartbeat_at = timezone.now()
     run.save()
+    if run.kind == SyncRun.Kind.FULL:
+        SyncRunPage.objects.create(run=run, number=run.pages, asset_pks=counts.seen_pks)
 
 
 def _finish(run: SyncRun) -> None:
@@ -197,6 +213,10 @@ def _finish(run: SyncRun) -> None:
         run.cursor = ""
         run.finished_at = run.heartbeat_at = timezone.now()
         run.save()
+        # what the run saw matters only until it has retired the rest (older unfinished
+        # runs can no longer resume once a newer one succeeded)
+        SyncRunPage.objects.filter(run__started_at__lte=run.started_at).exclude(
+            run__state=SyncRun.State.RUNNING).delete()
         record("sync.completed", actor=ACTOR, target=run, payload={
             "kind": run.kind, "seen": run.seen, "created": run.created,
             "updated": run.updated, "unchanged": run.unchanged, "retired": run.retired,
@@ -204,11 +224,14 @@ def _finish(run: SyncRun) -> None:
 
 
 def retire_absent(run: SyncRun) -> int:
-    """Retire live assets this full run did not see (never delete: cases refer to them)."""
-    absent = Asset.objects.live().exclude(last_seen_run=run).filter(
-        Q(synced_at__isnull=True) | Q(synced_at__lt=run.started_at))
-    now, count = timezone.now(), 0
-    while batch := list(absent.order_by("pk")[:500]):
+    """Retire live assets this full run did not see (never delete: cases refer to them).
+
+    Seen: held by a page the run committed (`SyncRunPage`), or written since the run
+    started (a webhook's upsert during the run).
+    """
+    now, count, after = timezone.now(), 0, 0
+    while batch := _absent(run, after):
+        after = batch[-1].pk
         Asset.objects.filter(pk__in=[a.pk for a in batch]).update(retired=True, retired_at=now)
         record_many({"action": "asset.retired", "actor": ACTOR, "target": asset,
                      "asset_version": asset.version,
@@ -216,6 +239,24 @@ def retire_absent(run: SyncRun) -> int:
                     for asset in batch)
         count += len(batch)
     return count
+
+
+def _absent(run: SyncRun, after: int, size: int = 500) -> list[Asset]:
+    """The next `size` live assets (by pk, after `after`) that no page of `run` held."""
+    table, pages = Asset._meta.db_table, SyncRunPage._meta.db_table
+    if connection.vendor == "postgresql":
+        # an anti-join against the pages' unnested ids (NOT IN would need them all in memory)
+        unseen = (f"NOT EXISTS (SELECT 1 FROM {pages} p CROSS JOIN LATERAL "  # noqa: S608
+                  "jsonb_array_elements(p.asset_pks) seen(pk) WHERE p.run_id = %s "
+                  f"AND (seen.pk)::bigint = {table}.id)")
+    else:
+        # SQLite evaluates an uncorrelated IN list once, into a temporary index
+        unseen = (f"{table}.id NOT IN (SELECT seen.value FROM {pages} p, "  # noqa: S608
+                  "json_each(p.asset_pks) seen WHERE p.run_id = %s)")
+    return list(Asset.objects.live().filter(
+        Q(synced_at__isnull=True) | Q(synced_at__lt=run.started_at),
+        RawSQL(unseen, [run.pk], output_field=BooleanField()),  # noqa: S611 (model table names)
+        pk__gt=after).order_by("pk")[:size])
 
 
 def _fail(run: SyncRun, exc: BaseException) -> None:
