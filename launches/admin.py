@@ -15,7 +15,8 @@ class SlotInline(admin.TabularInline):
     model = Slot
     extra = 0
     fields = ("position", "name", "required", "kind", "match_tag", "resource_type", "formats",
-              "min_width", "min_height", "aspect_ratio", "max_bytes", "preset")
+              "min_width", "min_height", "aspect_ratio", "max_bytes", "min_white_percent",
+              "preset")
     show_change_link = True
 
 

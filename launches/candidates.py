@@ -4,10 +4,10 @@ For every rule slot (and every set of markets sharing its effective rules) one g
 SELECT over the kit's campaign, narrowed by indexed filters (campaign, kind; tag
 containment), classifies each candidate as `judge` would (0 ready, 1 pending, 2 failing,
 3 missing) from the fact columns of its approved version, or of the preset's measured
-derivative, and keeps per market (NULL: assets without markets, valid everywhere) and per
-class the lowest asset id. All the SELECTs go to the database as one UNION ALL: one round
-trip, no ORM compilation per slot, and the rows that come back are a few per cell, never
-the campaign's assets.
+derivative (and, "on white", of the version's colour analysis), and keeps per market
+(NULL: assets without markets, valid everywhere) and per class the lowest asset id. All
+the SELECTs go to the database as one UNION ALL: one round trip, no ORM compilation per
+slot, and the rows that come back are a few per cell, never the campaign's assets.
 
 The SQL is the rules of checks.unmet; the chosen asset is judged again in Python, which
 words the reasons (and has the last word, should a float comparison differ).
@@ -21,12 +21,13 @@ from django.db import connection
 
 from assets.models import ApprovalState, Asset, AssetVersion, DownloadPreset, ReviewState
 from launches import checks
-from launches.models import DerivativeFacts
+from launches.models import ColourFacts, DerivativeFacts
 
 ASSET = Asset._meta.db_table
 VERSION = AssetVersion._meta.db_table
 MARKETS = Asset.markets.through._meta.db_table
 FACTS = DerivativeFacts._meta.db_table
+COLOURS = ColourFacts._meta.db_table
 PRESET = DownloadPreset._meta.db_table
 
 
@@ -69,6 +70,9 @@ def _passes(rules, col: dict) -> tuple[str, list]:
     if rules["max_bytes"]:
         parts.append(f"({col['bytes']} IS NULL OR {col['bytes']} <= %s)")
         params.append(rules["max_bytes"])
+    if rules["min_white_percent"]:  # NULL (not analysed, not an image) fails
+        parts.append(f"{col['white_percent']} >= %s")
+        params.append(rules["min_white_percent"])
     if rules["aspect_ratio"]:
         parts.append(f"{col['width']} > 0 AND {col['height']} > 0 AND "
                      f"ABS(({col['width']} * 1.0) / {col['height']} - %s) <= 0.01")
@@ -142,11 +146,18 @@ def _classes(kit, slot, rules) -> tuple[tuple, str, list, str, list, str, list]:
                            columns="id, width, height, bytes, format"))
         join_params += [rules["preset_id"]] * 3
         col.update({f: f"d.{f}" for f in ("width", "height", "bytes", "format")})
+    if rules["min_white_percent"]:
+        # Cloudinary's colour analysis of the approved version (ColourFacts)
+        joins.append(_join(COLOURS, "c", "version_id = b.av_id", one=True,
+                           columns="id, white_percent"))
+        col["white_percent"] = "c.white_percent"
     passes, pass_params = _passes(rules, col)
     approved = f"(b.approval_state = '{ApprovalState.APPROVED.value}' AND b.av_id IS NOT NULL)"
     pending = f"b.cv_review_state = '{ReviewState.PENDING.value}'"
     newer = f"({pending} AND b.cv_version > b.av_version)"
     whens = [f"WHEN {approved} AND d.id IS NULL THEN 1"] if rules["preset_id"] else []
+    if rules["min_white_percent"]:  # an image whose colours are not analysed yet: pending
+        whens.append(f"WHEN {approved} AND b.resource_type = 'image' AND c.id IS NULL THEN 1")
     whens += [f"WHEN {approved} AND ({passes}) AND {newer} THEN 1",
               f"WHEN {approved} AND ({passes}) THEN 0",
               f"WHEN {approved} THEN 2", f"WHEN {pending} THEN 1"]

@@ -2,7 +2,9 @@
 
 Facts are those Cloudinary reported for the version (width, height, format, bytes, duration,
 pages) or, when the slot names a preset, for that preset's derivative (DerivativeFacts,
-read with `explicit`/eager). Nothing here queries the database.
+read with `explicit`/eager); "on white" is judged on Cloudinary's colour analysis of the
+approved version (ColourFacts, `explicit` with `colors=true`). Nothing here queries the
+database.
 """
 
 from __future__ import annotations
@@ -10,6 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FORMAT_ALIASES = {"jpeg": "jpg", "jpe": "jpg", "tif": "tiff"}
+WHITE_FROM = 0xF0  # a colour is white when each of its channels is at least this
+
+
+def white_share(colors) -> float:
+    """The share (percent) of a picture that is white, from Cloudinary's `colors`
+    ([["#RRGGBB", percent], ...]); entries that are not a hex colour and a number count
+    as not white."""
+    total = 0.0
+    for entry in colors or []:
+        try:
+            hex_, share = entry[0], float(entry[1])
+            channels = [int(hex_[i:i + 2], 16) for i in (1, 3, 5)]
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue
+        if len(hex_) == 7 and hex_[0] == "#" and min(channels) >= WHITE_FROM:
+            total += share
+    return round(min(total, 100.0), 1)
 
 
 @dataclass(frozen=True)
@@ -21,6 +40,7 @@ class Facts:
     bytes: int | None
     duration: float | None = None
     pages: int | None = None
+    white_percent: float | None = None  # Cloudinary's colour analysis (ColourFacts)
 
 
 def effective_rules(slot, market_rule=None) -> dict:
@@ -62,6 +82,13 @@ def unmet(rules: dict, facts: Facts) -> list[str]:
     reasons += _range(facts.duration, rules["min_duration"], rules["max_duration"], "s",
                       "duration")
     reasons += _range(facts.pages, rules["min_pages"], rules["max_pages"], " pages", "pages")
+    white = rules.get("min_white_percent")
+    if white:  # 0 is no rule, as for the dimensions
+        if facts.white_percent is None:
+            reasons.append(f"no colour analysis of a {facts.resource_type}, needs an image "
+                           "on white")
+        elif facts.white_percent < white:
+            reasons.append(f"{facts.white_percent:g}% white, needs ≥ {white:g}% (on white)")
     return reasons
 
 
@@ -100,13 +127,14 @@ def _range(value, low, high, unit: str, what: str) -> list[str]:
     return []
 
 
-def version_facts(version, resource_type: str) -> Facts:
+def version_facts(version, resource_type: str, white_percent: float | None = None) -> Facts:
     return Facts(resource_type=resource_type, format=version.format or "",
                  width=version.width, height=version.height, bytes=version.bytes,
-                 duration=version.duration, pages=version.pages)
+                 duration=version.duration, pages=version.pages, white_percent=white_percent)
 
 
-def derivative_facts(derivative, resource_type: str, version) -> Facts:
+def derivative_facts(derivative, resource_type: str, version,
+                     white_percent: float | None = None) -> Facts:
     return Facts(resource_type=resource_type, format=derivative.format or "",
                  width=derivative.width, height=derivative.height, bytes=derivative.bytes,
-                 duration=version.duration, pages=version.pages)
+                 duration=version.duration, pages=version.pages, white_percent=white_percent)

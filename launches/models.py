@@ -7,6 +7,7 @@ by a task when the catalog changes (launches.receivers), never per page view.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -89,10 +90,15 @@ class SlotRules(models.Model):
     preset = models.ForeignKey("assets.DownloadPreset", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+",
                                help_text="judge the derivative partners download with it")
+    min_white_percent = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)],
+        verbose_name="on white: min. % white",
+        help_text="images on white: at least this share of the picture is white (#F0F0F0 or "
+                  "lighter), by Cloudinary's colour analysis of the approved version")
 
     RULE_FIELDS = ("resource_type", "formats", "min_width", "min_height", "exact_width",
                    "exact_height", "aspect_ratio", "max_bytes", "min_duration", "max_duration",
-                   "min_pages", "max_pages", "preset_id")
+                   "min_pages", "max_pages", "preset_id", "min_white_percent")
 
     class Meta:
         abstract = True
@@ -211,6 +217,25 @@ class DerivativeFacts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} as {self.preset}"
+
+
+class ColourFacts(models.Model):
+    """Cloudinary's colour analysis of a version's delivery copy (`explicit` with
+    `colors=true`): what "on white" slots are judged on."""
+
+    version = models.OneToOneField("assets.AssetVersion", on_delete=models.CASCADE,
+                                   related_name="+")
+    colors = models.JSONField(default=list, help_text='[["#RRGGBB", percent], ...]')
+    predominant = models.JSONField(default=dict, blank=True)
+    # Kept from `colors` on save (launches.checks.white_share): what the SQL compares.
+    white_percent = models.FloatField()
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "colour facts"
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.white_percent:g}% white"
 
 
 class ReadinessSnapshot(models.Model):

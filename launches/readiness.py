@@ -3,8 +3,8 @@
 `kit_recompute` reads the kit's candidates in a handful of queries whatever the catalog's
 size (the campaign's assets, the hand-picked fills, their markets and measured
 derivatives), judges every cell in Python, and writes only the cells that changed. Network
-calls (measuring a preset's derivative) happen before, outside the transaction
-(`measure_derivatives`).
+calls (measuring a preset's derivative, analysing an image's colours) happen before, outside
+the transaction (`measure_derivatives`, `measure_colours`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from assets.models import ApprovalState, Asset, ReviewState
 from launches import candidates, checks
 from launches.models import (
     CellState,
+    ColourFacts,
     DerivativeFacts,
     KitConfirmation,
     LaunchKit,
@@ -43,8 +44,10 @@ READY_STATES = (CellState.READY, CellState.SUPERSEDED)
 RANK_OF_CLASS = {0: 0, 1: 1, 2: 2, 3: 3}
 
 
-def judge(asset, rules: dict, derivatives: dict) -> tuple[str, list[str], int | None]:
-    """(state, reasons, version id that counts) for one asset against effective rules."""
+def judge(asset, rules: dict, derivatives: dict, colours: dict | None = None
+          ) -> tuple[str, list[str], int | None]:
+    """(state, reasons, version id that counts) for one asset against effective rules;
+    `colours`: white share by version id (ColourFacts) for "on white" rules."""
     if asset.retired:
         return CellState.MISSING, ["the asset is retired"], None
     approved = asset.approved_version if asset.approval_state == ApprovalState.APPROVED else None
@@ -55,13 +58,16 @@ def judge(asset, rules: dict, derivatives: dict) -> tuple[str, list[str], int | 
         if newer_pending:
             return CellState.PENDING, [f"version {current.number} awaits approval"], None
         return CellState.MISSING, ["no approved version"], None
+    white = (colours or {}).get(approved.pk)
+    if rules.get("min_white_percent") and asset.resource_type == "image" and white is None:
+        return CellState.PENDING, ["its colours are not analysed yet"], approved.pk
     if rules["preset_id"]:
         measured = derivatives.get((approved.pk, rules["preset_id"]))
         if measured is None:
             return CellState.PENDING, ["the preset's derivative is not measured yet"], approved.pk
-        facts = checks.derivative_facts(measured, asset.resource_type, approved)
+        facts = checks.derivative_facts(measured, asset.resource_type, approved, white)
     else:
-        facts = checks.version_facts(approved, asset.resource_type)
+        facts = checks.version_facts(approved, asset.resource_type, white)
     reasons = checks.unmet(rules, facts)
     if reasons:
         return CellState.FAILING, reasons, approved.pk
@@ -163,8 +169,7 @@ def compute_cells(kit) -> list[SlotStatus]:
                     plan.append((slot, market_id, rules, [], False))
     wanted = {pk for *_, ranked, _ in plan for pk in ranked[:1]}
     assets = _load(wanted)
-    derivatives = {(d.version_id, d.preset_id): d for d in current_derivatives(
-        version_id__in=[a.approved_version_id for a in assets.values() if a.approved_version_id])}
+    derivatives, colours = _facts_of(assets, slots)
     outside = _outside_market({pk for _, _, _, ranked, by_rule in plan if not by_rule
                                for pk in ranked})
     cells, by_rule_cells = [], {}
@@ -174,7 +179,7 @@ def compute_cells(kit) -> list[SlotStatus]:
             state, reasons, asset_id, version_id = (CellState.MISSING,
                                                     ["nothing fills this slot yet"], None, None)
         else:
-            state, reasons, version_id = judge(asset, rules, derivatives)
+            state, reasons, version_id = judge(asset, rules, derivatives, colours)
             asset_id = asset.pk
             if not by_rule and market_id in outside.get(asset.pk, {}):
                 # a hand fill is judged in the cell's market too: partners there lack it
@@ -248,15 +253,14 @@ def _prefer_seen(kit, parts, by_rule_cells, visibility) -> None:
     if not chosen:
         return
     assets = _load(chosen.values())
-    derivatives = {(d.version_id, d.preset_id): d for d in current_derivatives(
-        version_id__in=[a.approved_version_id for a in assets.values() if a.approved_version_id])}
+    derivatives, colours = _facts_of(assets, [slot for slot, _ in owners])
     replaced = []
     for key, asset_id in chosen.items():
         cell, rules = by_rule_cells[key]
         asset = assets.get(asset_id)
         if asset is None or cell.slot.match_tag not in ("", *(asset.tags or [])):
             continue
-        state, reasons, version_id = judge(asset, rules, derivatives)
+        state, reasons, version_id = judge(asset, rules, derivatives, colours)
         if state == CellState.READY:
             replaced.append((cell, (cell.state, cell.reasons, cell.asset_id, cell.version_id)))
             cell.state, cell.reasons, cell.asset_id, cell.version_id = (state, reasons,
@@ -265,6 +269,24 @@ def _prefer_seen(kit, parts, by_rule_cells, visibility) -> None:
     for cell, before in replaced:  # the visibility rule has the last word
         if cell.state != CellState.READY:
             cell.state, cell.reasons, cell.asset_id, cell.version_id = before
+
+
+def _wants_colours(slots) -> bool:
+    return any(slot.min_white_percent or any(r.min_white_percent for r in
+                                             slot.market_rules.all()) for slot in slots)
+
+
+def _facts_of(assets: dict, slots) -> tuple[dict, dict]:
+    """Measured derivatives ((version, preset) → facts) and white shares (version → %) of
+    the approved versions of `assets`; colours only when a slot judges "on white"."""
+    version_ids = [a.approved_version_id for a in assets.values() if a.approved_version_id]
+    derivatives = {(d.version_id, d.preset_id): d
+                   for d in current_derivatives(version_id__in=version_ids)}
+    colours = {}
+    if version_ids and _wants_colours(slots):
+        colours = dict(ColourFacts.objects.filter(version_id__in=version_ids)
+                       .values_list("version_id", "white_percent"))
+    return derivatives, colours
 
 
 def current_derivatives(**lookup):
@@ -395,6 +417,58 @@ def _measure(asset, version, preset_id) -> int:
         transformation=preset.transformation, requested_format=preset.format or ""
     ).delete()  # facts of a former definition (transformation or format)
     return 1
+
+
+def colours_to_measure(kit) -> list[tuple[Asset, object]]:
+    """(asset, approved version) of the candidates of "on white" slots whose colours
+    Cloudinary has not analysed yet: released, approved images the slot could choose."""
+    slots, market_ids = _slots_and_markets(kit)
+    if not _wants_colours(slots):
+        return []
+    fills = defaultdict(set)
+    for slot_id, asset_id in SlotFill.objects.filter(slot__kit=kit).values_list("slot_id",
+                                                                                 "asset_id"):
+        fills[slot_id].add(asset_id)
+    analysed = ColourFacts.objects.filter(version_id=OuterRef("approved_version_id"))
+    wanted: dict[int, int] = {}
+    for slot in slots:
+        for rules, group in _rule_groups(slot, market_ids):
+            if not rules["min_white_percent"]:
+                continue
+            chosen = Asset.objects.filter(pk__in=fills[slot.pk])
+            if slot.fills_by_rule:
+                chosen = chosen | _base(kit, slot).filter(
+                    Q(markets__isnull=True) | Q(markets__in=group))
+            rows = (chosen.filter(approval_state=ApprovalState.APPROVED, resource_type="image",
+                                  approved_version__isnull=False, retired=False)
+                    .exclude(release_public_id="").exclude(Exists(analysed))
+                    .values_list("pk", "approved_version_id").distinct())
+            for asset_id, version_id in rows:
+                wanted[version_id] = asset_id
+    if not wanted:
+        return []
+    assets = _load(wanted.values())
+    return [(assets[a], assets[a].approved_version) for v, a in sorted(wanted.items())
+            if a in assets]
+
+
+def measure_colours(kit) -> int:
+    """Ask Cloudinary (`explicit` with `colors=true`) for the colours of the candidates of
+    "on white" slots not analysed yet; outside any transaction. Returns how many."""
+    from assets.cloudinary import rendering
+
+    measured = 0
+    for asset, version in colours_to_measure(kit):
+        try:
+            answer = rendering.colours(public_id=asset.release_public_id)
+        except client.CloudinaryError as exc:
+            log.warning("colours of %s not analysed: %s", version, exc)
+            continue
+        ColourFacts.objects.update_or_create(version=version, defaults={
+            **answer, "white_percent": checks.white_share(answer["colors"]),
+            "fetched_at": timezone.now()})
+        measured += 1
+    return measured
 
 
 def _partner_markets(kit, partner_id, kit_markets: list[int]) -> list[int]:

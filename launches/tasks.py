@@ -9,7 +9,8 @@ from launches.models import LaunchKit
 
 @shared_task(name="launches.tasks.recompute_kit", acks_late=True)
 def recompute_kit(kit_id: int) -> dict:
-    """Measure preset derivatives (network, no transaction), then rewrite the matrix."""
+    """Measure preset derivatives and analyse colours (network, no transaction), then
+    rewrite the matrix."""
     from launches import readiness
 
     # Claim the queued request: changes arriving from now on queue a new recompute.
@@ -17,8 +18,10 @@ def recompute_kit(kit_id: int) -> dict:
         return {"kit": kit_id, "skipped": "gone"}
     kit = LaunchKit.objects.get(pk=kit_id)
     measured = readiness.measure_derivatives(kit)
+    analysed = readiness.measure_colours(kit)
     kit = readiness.kit_recompute(kit_id)
-    return {"kit": kit_id, "readiness": kit.readiness, "measured": measured}
+    return {"kit": kit_id, "readiness": kit.readiness, "measured": measured,
+            "colours": analysed}
 
 
 @shared_task(name="launches.tasks.recompute_upcoming_kits")

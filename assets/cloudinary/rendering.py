@@ -1,4 +1,4 @@
-"""Rendering calls (issue #15): derivative facts, quality analysis, focal points.
+"""Rendering calls (issue #15): derivative facts, quality analysis, colours, focal points.
 
 Everything goes through `client.call` (retries, rate-limit pacing, the portal's errors).
 Facts of a derivative come from the Upload API's `explicit` with `eager` (not rate-limited):
@@ -63,6 +63,16 @@ def analysis(*, public_id: str, delivery_type: str) -> dict:
             "quality_score": answer.get("quality_score"),
             "custom_coordinates": ((answer.get("coordinates") or {}).get("custom") or [None])[0],
             "width": answer.get("width"), "height": answer.get("height")}
+
+
+def colours(*, public_id: str, delivery_type: str = "authenticated") -> dict:
+    """Cloudinary's colour analysis of an image: `explicit` with `colors=true` (the Upload
+    API, not rate-limited) answers `colors` ([["#RRGGBB", percent], ...]) and
+    `predominant` ({"google": [[name, percent], ...], ...})."""
+    answer = dict(call(cloudinary.uploader.explicit, public_id, type=delivery_type,
+                       resource_type="image", colors=True))
+    return {"colors": list(answer.get("colors") or []),
+            "predominant": dict(answer.get("predominant") or {})}
 
 
 def set_master_coordinates(*, public_id: str, delivery_type: str, box: list[int]) -> None:

@@ -246,3 +246,49 @@ def test_deleting_a_named_transformation_with_invalidate_purges_exactly_its_deri
         ("shots/pack", "t_mobile_eu", "jpg", "delete_transformation")]
     assert all(r["path"] for r in records)
     assert cloudinary.api.resource("shots/pack")["derived"] == []
+
+
+def _on_background(background, size=(400, 300), block=(100, 75, 300, 225), fmt="PNG"):
+    """A red product block (a quarter of the picture) on a plain background."""
+    image = Image.new("RGB", size, background)
+    image.paste((200, 20, 20), block)
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def test_colors_are_the_pixels_share_by_upload_explicit_and_resource(cloud):
+    answer = _upload("shots/on-white", _on_background((255, 255, 255)), colors=True)
+
+    # the most prominent colour first, as Cloudinary's [hex, percent] pairs
+    assert answer["colors"][:2] == [["#FFFFFF", 75.0], ["#C81414", 25.0]]
+    assert answer["predominant"]["google"][:2] == [["white", 75.0], ["red", 25.0]]
+    assert answer["predominant"]["cloudinary"][0] == ["white", 75.0]
+    details = cloudinary.api.resource("shots/on-white", colors=True)
+    assert (details["colors"], details["predominant"]) == (answer["colors"],
+                                                           answer["predominant"])
+    explicit = cloudinary.uploader.explicit("shots/on-white", type="upload", colors=True)
+    assert explicit["colors"] == answer["colors"]
+    # asked for only: neither an upload nor the details carry colours unasked
+    assert "colors" not in cloudinary.api.resource("shots/on-white")
+    assert "colors" not in _upload("shots/plain", _on_background((255, 255, 255)))
+
+
+def test_colors_of_a_photograph_are_at_most_32_and_sum_to_about_100(cloud):
+    answer = _upload("shots/photo", product_shot(), colors=True)
+
+    assert 1 < len(answer["colors"]) <= 32
+    assert all(hex_.startswith("#") and len(hex_) == 7 for hex_, _ in answer["colors"])
+    shares = [share for _, share in answer["colors"]]
+    assert shares == sorted(shares, reverse=True)
+    assert 95 <= sum(shares) <= 100.5
+    assert cloudinary.api.resource("shots/photo", colors=True)["colors"] == answer["colors"]
+
+
+def test_colors_of_a_grey_background_are_not_white(cloud):
+    answer = _upload("shots/on-grey", _on_background((200, 200, 200), fmt="JPEG"),
+                     colors=True)
+
+    shares = dict(answer["predominant"]["google"])
+    assert shares.get("white", 0) < 1
+    assert shares["gray"] >= 70  # JPEG's near-greys, summed into the palette's grey

@@ -115,3 +115,29 @@ def test_without_a_seen_candidate_the_first_one_still_says_not_published(
     de = cell(kit, square_slot, germany)
     assert (de.state, de.asset_id) == (CellState.UNPUBLISHED, first.pk)
     assert de.reasons == ["not published to EU Retailers"]
+
+
+def test_a_membership_change_cannot_alter_a_cell(ready_kit, square_slot, germany, eu_retailers,
+                                                  alice, bob, charlie, sakura, on_commit):
+    """Cells are judged per kit community (what EU Retailers is given), never per member:
+    who belongs to the community today changes no cell."""
+    from communities.models import Membership
+    from launches.models import SlotStatus
+
+    def matrix():
+        ready_kit.refresh_from_db()
+        return (ready_kit.readiness, ready_kit.matrix,
+                list(SlotStatus.objects.filter(kit=ready_kit).order_by("pk")
+                     .values_list("slot_id", "market_id", "state", "asset_id", "version_id",
+                                  "reasons")))
+
+    before = matrix()
+    assert before[0] == 100
+    # when every member leaves EU Retailers (alice and bob revoked) and charlie joins it
+    with on_commit():
+        Membership.objects.filter(community=eu_retailers).delete()
+        f.MembershipFactory(user=charlie, community=eu_retailers, partner=sakura)
+    kit_recompute(ready_kit.pk)
+    # then the matrix is the same, cell for cell
+    assert matrix() == before
+    assert cell(ready_kit, square_slot, germany).state == CellState.READY
