@@ -169,15 +169,22 @@ def focus_box(res) -> tuple[int, int, int, int] | None:
 # ---------------------------------------------------------------- quality analysis
 
 
-def quality_analysis(res) -> dict | None:
-    """Deterministic scores from the original's pixels (images only)."""
+def _first_frame(res, mode: str):
+    """The original's first frame in `mode`, or None (not an image, unreadable bytes)."""
     if res.resource_type != "image" or not res.data:
         return None
     try:
         image = Image.open(io.BytesIO(res.data))
         image.seek(0)
-        gray = image.convert("L")
+        return image.convert(mode)
     except (OSError, SyntaxError):
+        return None
+
+
+def quality_analysis(res) -> dict | None:
+    """Deterministic scores from the original's pixels (images only)."""
+    gray = _first_frame(res, "L")
+    if gray is None:
         return None
     gray.thumbnail((256, 256))
     edges = ImageStat.Stat(gray.filter(ImageFilter.FIND_EDGES)).mean[0]
@@ -220,13 +227,8 @@ MAX_COLOURS = 32
 def colour_analysis(res) -> dict | None:
     """``colors`` and ``predominant`` from the original's pixels (images only): the pixels
     of a 200 px copy, quantised to at most 32 colours (median cut), as percentages."""
-    if res.resource_type != "image" or not res.data:
-        return None
-    try:
-        image = Image.open(io.BytesIO(res.data))
-        image.seek(0)
-        rgb = image.convert("RGBA")
-    except (OSError, SyntaxError):
+    rgb = _first_frame(res, "RGBA")
+    if rgb is None:
         return None
     # Nearest-neighbour sampling: no blended edge colours that the image does not have.
     rgb.thumbnail((200, 200), resample=Image.Resampling.NEAREST)
