@@ -15,7 +15,8 @@ hand-picked (3 of them per market, 2 left empty). Three communities with 50 orga
 
 Measured, interleaved in one loop with their floors:
 
-- recompute: what the task does after a change (`derivatives_to_measure` + `kit_recompute`:
+- recompute: what the task does after a change (`derivatives_to_measure`,
+  `colours_to_measure` + `kit_recompute`:
   the candidate queries, judging, writing the changed cells, snapshot, stale confirmations,
   embargoes). Between runs one candidate's approved version flips between 1600 and 2400 px,
   so each run really changes cells. Floor: the bare SQL of its candidate statement (the
@@ -290,6 +291,7 @@ def main() -> None:
 
     def recompute():
         readiness.derivatives_to_measure(kit)
+        readiness.colours_to_measure(kit)
         readiness.kit_recompute(kit.pk)
 
     page = f"/staff/launches/{kit.pk}/"

@@ -357,37 +357,54 @@ def _mark_unpublished(kit, cells):
     return by_market, at
 
 
-def derivatives_to_measure(kit) -> list[tuple[Asset, object, int]]:
-    """(asset, approved version, preset id) of preset slots' candidates whose derivative is not
-    measured yet: released, approved assets the slot could choose in the kit's markets."""
+def _unmeasured(kit, measured_for) -> dict[tuple, int]:
+    """Candidates lacking a measurement: {(approved version id, *key): asset id} of the
+    released, approved assets each slot and rule group could choose in the kit's markets
+    (its fills, and its rule's base). `measured_for(rules)` is None where the rules need no
+    measurement, else (key, the measurement as a subquery on `approved_version_id`, extra
+    filters on the candidates)."""
     slots, market_ids = _slots_and_markets(kit)
+    asks = [(slot, group, needed) for slot in slots
+            for rules, group in _rule_groups(slot, market_ids)
+            if (needed := measured_for(rules)) is not None]
+    if not asks:
+        return {}
     fills = defaultdict(set)
     for slot_id, asset_id in SlotFill.objects.filter(slot__kit=kit).values_list("slot_id",
                                                                                  "asset_id"):
         fills[slot_id].add(asset_id)
-    wanted: dict[tuple[int, int], int] = {}
-    for slot in slots:
-        for rules, group in _rule_groups(slot, market_ids):
-            preset_id = rules["preset_id"]
-            if not preset_id:
-                continue
-            measured = current_derivatives(version_id=OuterRef("approved_version_id"),
-                                           preset_id=preset_id)
-            chosen = Asset.objects.filter(pk__in=fills[slot.pk])
-            if slot.fills_by_rule:
-                chosen = chosen | _base(kit, slot).filter(
-                    Q(markets__isnull=True) | Q(markets__in=group))
-            rows = (chosen.filter(approval_state=ApprovalState.APPROVED,
-                                  approved_version__isnull=False, retired=False)
-                    .exclude(release_public_id="").exclude(Exists(measured))
-                    .values_list("pk", "approved_version_id").distinct())
-            for asset_id, version_id in rows:
-                wanted[(version_id, preset_id)] = asset_id
-    if not wanted:
-        return []
-    assets = _load(wanted.values())
-    return [(assets[a], assets[a].approved_version, p)
-            for (v, p), a in sorted(wanted.items()) if a in assets]
+    wanted: dict[tuple, int] = {}
+    for slot, group, (key, measured, extra) in asks:
+        chosen = Asset.objects.filter(pk__in=fills[slot.pk])
+        if slot.fills_by_rule:
+            chosen = chosen | _base(kit, slot).filter(
+                Q(markets__isnull=True) | Q(markets__in=group))
+        rows = (chosen.filter(approval_state=ApprovalState.APPROVED,
+                              approved_version__isnull=False, retired=False, **extra)
+                .exclude(release_public_id="").exclude(Exists(measured))
+                .values_list("pk", "approved_version_id").distinct())
+        for asset_id, version_id in rows:
+            wanted[(version_id, *key)] = asset_id
+    return wanted
+
+
+def _loaded(wanted: dict[tuple, int]) -> list[tuple]:
+    """(asset, approved version, *key) of `_unmeasured`'s answer, in version order."""
+    assets = _load(wanted.values()) if wanted else {}
+    return [(assets[a], assets[a].approved_version, *key)
+            for (_, *key), a in sorted(wanted.items()) if a in assets]
+
+
+def derivatives_to_measure(kit) -> list[tuple[Asset, object, int]]:
+    """(asset, approved version, preset id) of preset slots' candidates whose derivative is not
+    measured yet."""
+    def measured_for(rules):
+        if not rules["preset_id"]:
+            return None
+        return ((rules["preset_id"],), current_derivatives(
+            version_id=OuterRef("approved_version_id"), preset_id=rules["preset_id"]), {})
+
+    return _loaded(_unmeasured(kit, measured_for))
 
 
 def measure_derivatives(kit) -> int:
@@ -421,35 +438,13 @@ def _measure(asset, version, preset_id) -> int:
 
 def colours_to_measure(kit) -> list[tuple[Asset, object]]:
     """(asset, approved version) of the candidates of "on white" slots whose colours
-    Cloudinary has not analysed yet: released, approved images the slot could choose."""
-    slots, market_ids = _slots_and_markets(kit)
-    if not _wants_colours(slots):
-        return []
-    fills = defaultdict(set)
-    for slot_id, asset_id in SlotFill.objects.filter(slot__kit=kit).values_list("slot_id",
-                                                                                 "asset_id"):
-        fills[slot_id].add(asset_id)
+    Cloudinary has not analysed yet (images only: nothing else has colours to analyse)."""
     analysed = ColourFacts.objects.filter(version_id=OuterRef("approved_version_id"))
-    wanted: dict[int, int] = {}
-    for slot in slots:
-        for rules, group in _rule_groups(slot, market_ids):
-            if not rules["min_white_percent"]:
-                continue
-            chosen = Asset.objects.filter(pk__in=fills[slot.pk])
-            if slot.fills_by_rule:
-                chosen = chosen | _base(kit, slot).filter(
-                    Q(markets__isnull=True) | Q(markets__in=group))
-            rows = (chosen.filter(approval_state=ApprovalState.APPROVED, resource_type="image",
-                                  approved_version__isnull=False, retired=False)
-                    .exclude(release_public_id="").exclude(Exists(analysed))
-                    .values_list("pk", "approved_version_id").distinct())
-            for asset_id, version_id in rows:
-                wanted[version_id] = asset_id
-    if not wanted:
-        return []
-    assets = _load(wanted.values())
-    return [(assets[a], assets[a].approved_version) for v, a in sorted(wanted.items())
-            if a in assets]
+
+    def measured_for(rules):
+        return ((), analysed, {"resource_type": "image"}) if rules["min_white_percent"] else None
+
+    return _loaded(_unmeasured(kit, measured_for))
 
 
 def measure_colours(kit) -> int:
